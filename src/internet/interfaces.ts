@@ -1,0 +1,182 @@
+// The contracts of the event layer: what a reactor, transport, protocol and connector promise.
+
+/** An endpoint of a TCP connection or a listening port. */
+export interface Address {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * A call scheduled for later by `callLater`. Times are in seconds on the reactor's clock.
+ *
+ * A call is active until it runs or is cancelled; `cancel`, `reset` and `delay` on an
+ * inactive call throw `AlreadyCalledError` or `AlreadyCancelledError`.
+ */
+export interface IDelayedCall {
+  /** The reactor time, in seconds, at which the call will run. */
+  getTime(): number;
+  /** Stops the call from running. */
+  cancel(): void;
+  /** Runs the call `seconds` from now instead of at its old time. */
+  reset(seconds: number): void;
+  /** Runs the call `seconds` later than it was going to. */
+  delay(seconds: number): void;
+  /** True until the call has run or been cancelled. */
+  active(): boolean;
+}
+
+/** Time: the part of a reactor that a fake `Clock` can stand in for. */
+export interface IReactorTime {
+  /** Now, in seconds, on a monotonic clock. */
+  seconds(): number;
+  /** Runs `fn(...args)` after `seconds` (>= 0). An exception it throws is reported, not raised. */
+  callLater<A extends unknown[]>(
+    seconds: number,
+    fn: (...args: A) => void,
+    ...args: A
+  ): IDelayedCall;
+}
+
+/**
+ * Something that produces data for a consumer and can be asked to pause (flow control).
+ * A transport is one (it produces the bytes it reads); a file reader feeding a socket is another.
+ */
+export interface IPushProducer {
+  /** Stop producing until `resumeProducing` is called. */
+  pauseProducing(): void;
+  /** Start producing again after `pauseProducing`. */
+  resumeProducing(): void;
+  /** Stop for good: the consumer is gone. */
+  stopProducing(): void;
+}
+
+/**
+ * The byte pipe a protocol writes to. Writes are buffered and sent in order.
+ *
+ * Flow control: a producer registered with `registerProducer` is paused when the transport's
+ * write buffer is full and resumed when it has drained, so a writer never buffers without bound.
+ */
+export interface ITransport extends IPushProducer {
+  write(data: Uint8Array | string): void;
+  /** Closes the connection once every buffered byte has been sent; the peer sees a clean close. */
+  loseConnection(): void;
+  /** Closes the connection at once, dropping what is buffered; the peer sees a reset. */
+  abortConnection(): void;
+  /** The remote endpoint. */
+  getPeer(): Address;
+  /** The local endpoint. */
+  getHost(): Address;
+  registerProducer(producer: IPushProducer): void;
+  unregisterProducer(): void;
+  /** Bytes written but not yet handed to the operating system. */
+  readonly bufferedBytes: number;
+}
+
+/**
+ * One side of a connection: it is told about the connection's life, in this order:
+ *
+ *   makeConnection(transport) → connectionMade() → dataReceived(data)* →
+ *   readConnectionLost()? → connectionLost(reason)
+ *
+ * `connectionLost` is called exactly once, with `ConnectionDone` for a clean close and
+ * `ConnectionLost` (or a subclass) otherwise. `readConnectionLost` is called only on protocols
+ * that define it, when the peer half-closes: the connection stays open for writing until the
+ * protocol calls `loseConnection`.
+ */
+export interface IProtocol {
+  makeConnection(transport: ITransport): void;
+  connectionMade(): void;
+  dataReceived(data: Buffer): void;
+  readConnectionLost?(): void;
+  connectionLost(reason: Error): void;
+}
+
+/** Makes one protocol per connection; hooks run when the factory starts and stops being used. */
+export interface IProtocolFactory {
+  buildProtocol(addr: Address): IProtocol | null;
+  doStart(): void;
+  doStop(): void;
+}
+
+/** An outgoing connection attempt and, once made, the connection. */
+export interface IConnector {
+  /** The address being connected to. */
+  getDestination(): Address;
+  /** Gives up a connection attempt still in progress; the factory sees `UserCancelledError`. */
+  stopConnecting(): void;
+  /** Gives up the attempt, or closes the connection once made. */
+  disconnect(): void;
+  /** Tries again (after a failure or a lost connection), with the same factory. */
+  connect(): void;
+  readonly state: 'connecting' | 'connected' | 'disconnected';
+}
+
+/**
+ * The client side's factory. Its hooks are called in this order:
+ *
+ *   startedConnecting(connector) →
+ *     either clientConnectionFailed(connector, reason)       (no connection was made)
+ *     or buildProtocol(addr) … clientConnectionLost(connector, reason)   (exactly once)
+ */
+export interface IClientFactory extends IProtocolFactory {
+  startedConnecting(connector: IConnector): void;
+  clientConnectionFailed(connector: IConnector, reason: Error): void;
+  clientConnectionLost(connector: IConnector, reason: Error): void;
+}
+
+/** A port being listened on. */
+export interface IListeningPort {
+  /** The local address, with the real port when port 0 was asked for. */
+  getHost(): Address;
+  /** Stops accepting; connections already made go on. Resolves once the port is closed. */
+  stopListening(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /** Seconds to wait for the connection to be made; 0 waits forever. Default 30. */
+  timeout?: number;
+}
+
+export interface ListenOptions {
+  /** The address to bind to. Default 'localhost'. */
+  interface?: string;
+  /** The length of the queue of connections not yet accepted. Default 4096. */
+  backlog?: number;
+  /** Connections beyond this many open at once are closed as soon as they arrive. */
+  maxConnections?: number;
+  /** Told about each connection refused because of `maxConnections`. */
+  onDrop?: (peer: Address) => void;
+}
+
+/** Where the reactor reports an exception thrown by code it called. */
+export type ErrorReporter = (error: unknown, where: string) => void;
+
+/** TCP: the part of a reactor that a `MemoryReactor` can stand in for. */
+export interface IReactorTCP {
+  connectTCP(
+    host: string,
+    port: number,
+    factory: IClientFactory,
+    options?: ConnectOptions,
+  ): IConnector;
+  listenTCP(
+    port: number,
+    factory: IProtocolFactory,
+    options?: ListenOptions,
+  ): Promise<IListeningPort>;
+}
+
+/**
+ * The event loop's face: time, TCP, and a run that lasts until someone calls `stop`.
+ *
+ * `run()` resolves when `stop()` is called. `stop()` stops every listening port, cancels every
+ * pending call and closes every connection the reactor made; calling it when the reactor is not
+ * running throws `ReactorNotRunningError`.
+ */
+export interface IReactor extends IReactorTime, IReactorTCP {
+  readonly running: boolean;
+  run(): Promise<void>;
+  stop(): void;
+  /** Reports an exception thrown by protocol, factory or user code; never throws. */
+  reportError(error: unknown, where: string): void;
+}

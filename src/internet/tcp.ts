@@ -1,0 +1,515 @@
+// The TCP adapter: transports, connectors and listening ports over node:net. The only module
+// of the project that touches a socket.
+
+import * as dns from 'node:dns';
+import * as net from 'node:net';
+import {
+  CannotListenError,
+  ConnectError,
+  ConnectionAborted,
+  ConnectionDone,
+  ConnectTimeoutError,
+  connectErrorFrom,
+  connectionLostFrom,
+  describeSystemError,
+  formatAddress,
+  UserCancelledError,
+} from './errors.js';
+import type {
+  Address,
+  ErrorReporter,
+  IClientFactory,
+  IConnector,
+  IDelayedCall,
+  IListeningPort,
+  IProtocol,
+  IProtocolFactory,
+  IPushProducer,
+  IReactorTime,
+  ITransport,
+  ListenOptions,
+} from './interfaces.js';
+import { Protocol } from './protocol.js';
+
+export type LookupFunction = net.LookupFunction;
+
+/** What the TCP adapter needs from the reactor that owns its connections. */
+export interface TCPOwner extends IReactorTime {
+  reportError: ErrorReporter;
+  lookup: LookupFunction | undefined;
+  /** Something the owner closes when it stops. */
+  track(resource: OwnedResource): void;
+  untrack(resource: OwnedResource): void;
+}
+
+/** A connection, connector or port that a stopping reactor must close. */
+export interface OwnedResource {
+  shutdown(): void;
+}
+
+/**
+ * `localhost` is always loopback (RFC 6761), but many /etc/hosts files list only one of
+ * 127.0.0.1 and ::1. Offering both lets happy-eyeballs find a server on either.
+ */
+function lookupWithLocalhost(base: LookupFunction | undefined): LookupFunction {
+  const lookup = base ?? (dns.lookup as LookupFunction);
+  return (hostname, options, callback) => {
+    if (hostname.toLowerCase() !== 'localhost' || !options.all || options.family) {
+      lookup(hostname, options, callback);
+      return;
+    }
+    const all = [
+      { address: '127.0.0.1', family: 4 },
+      { address: '::1', family: 6 },
+    ];
+    (callback as (err: null, addresses: dns.LookupAddress[]) => void)(null, all);
+  };
+}
+
+/**
+ * A transport over one connected `net.Socket`, feeding one protocol.
+ *
+ * Every call into the protocol goes through `#guard`: an exception is reported through the
+ * owner's reporter and the connection is aborted, and the protocol still gets its one
+ * `connectionLost`.
+ */
+export class TCPTransport implements ITransport, OwnedResource {
+  readonly #socket: net.Socket;
+  readonly #owner: TCPOwner;
+  readonly #onLost: (reason: Error) => void;
+  readonly #peer: Address;
+  readonly #host: Address;
+  #protocol: IProtocol = new Protocol();
+  #producer: IPushProducer | undefined = undefined;
+  #producerPaused = false;
+  #disconnecting = false;
+  #aborted = false;
+  #error: unknown = undefined;
+  #lost = false;
+
+  constructor(socket: net.Socket, owner: TCPOwner, onLost: (reason: Error) => void) {
+    this.#socket = socket;
+    this.#owner = owner;
+    this.#onLost = onLost;
+    this.#peer = { host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    this.#host = { host: socket.localAddress ?? '', port: socket.localPort ?? 0 };
+  }
+
+  /** Wires the socket to `protocol` and calls its makeConnection. */
+  start(protocol: IProtocol): void {
+    this.#protocol = protocol;
+    const socket = this.#socket;
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('error', this.#onError);
+    socket.on('drain', this.#onDrain);
+    socket.on('close', this.#onClose);
+    this.#guard('makeConnection', () => protocol.makeConnection(this));
+  }
+
+  get bufferedBytes(): number {
+    return this.#socket.writableLength;
+  }
+
+  write(data: Uint8Array | string): void {
+    if (this.#lost || this.#disconnecting || !this.#socket.writable) return;
+    const roomLeft = this.#socket.write(data);
+    if (!roomLeft && this.#producer !== undefined && !this.#producerPaused) {
+      this.#producerPaused = true;
+      this.#producer.pauseProducing();
+    }
+  }
+
+  loseConnection(): void {
+    if (this.#lost || this.#disconnecting) return;
+    this.#disconnecting = true;
+    // end() flushes and sends FIN; closing the descriptor once flushed keeps a peer that never
+    // closes its side from holding our socket open (Twisted closes fully, too).
+    this.#socket.end(() => this.#socket.destroy());
+  }
+
+  abortConnection(): void {
+    if (this.#lost || this.#aborted) return;
+    this.#aborted = true;
+    if (this.#socket.destroyed) return;
+    this.#socket.resetAndDestroy();
+  }
+
+  getPeer(): Address {
+    return this.#peer;
+  }
+
+  getHost(): Address {
+    return this.#host;
+  }
+
+  registerProducer(producer: IPushProducer): void {
+    if (this.#producer !== undefined) throw new Error('a producer is already registered');
+    this.#producer = producer;
+    this.#producerPaused = false;
+    if (this.#socket.writableNeedDrain) {
+      this.#producerPaused = true;
+      producer.pauseProducing();
+    }
+  }
+
+  unregisterProducer(): void {
+    this.#producer = undefined;
+    this.#producerPaused = false;
+  }
+
+  pauseProducing(): void {
+    this.#socket.pause();
+  }
+
+  resumeProducing(): void {
+    this.#socket.resume();
+  }
+
+  stopProducing(): void {
+    this.loseConnection();
+  }
+
+  shutdown(): void {
+    this.abortConnection();
+  }
+
+  #guard(hook: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.#owner.reportError(error, `${this.#protocol.constructor.name}.${hook}`);
+      this.abortConnection();
+    }
+  }
+
+  readonly #onData = (data: Buffer): void => {
+    if (this.#aborted) return;
+    this.#guard('dataReceived', () => this.#protocol.dataReceived(data));
+  };
+
+  readonly #onEnd = (): void => {
+    const protocol = this.#protocol;
+    if (protocol.readConnectionLost !== undefined) {
+      this.#guard('readConnectionLost', () => protocol.readConnectionLost!());
+    } else {
+      this.loseConnection();
+    }
+  };
+
+  readonly #onError = (error: Error): void => {
+    this.#error ??= error;
+  };
+
+  readonly #onDrain = (): void => {
+    const producer = this.#producer;
+    if (producer === undefined || !this.#producerPaused) return;
+    this.#producerPaused = false;
+    this.#guard('resumeProducing', () => producer.resumeProducing());
+  };
+
+  readonly #onClose = (): void => {
+    if (this.#lost) return;
+    this.#lost = true;
+    const address = formatAddress(this.#peer.host, this.#peer.port);
+    let reason: Error;
+    if (this.#aborted) {
+      reason = new ConnectionAborted('connection aborted', { address, cause: this.#error });
+    } else if (this.#error !== undefined) {
+      reason = connectionLostFrom(this.#error, address);
+    } else {
+      reason = new ConnectionDone('connection closed cleanly', { address });
+    }
+    const producer = this.#producer;
+    if (producer !== undefined) {
+      this.#producer = undefined;
+      this.#guardAfterClose('stopProducing', () => producer.stopProducing());
+    }
+    this.#guardAfterClose('connectionLost', () => this.#protocol.connectionLost(reason));
+    this.#onLost(reason);
+  };
+
+  #guardAfterClose(hook: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.#owner.reportError(error, `${this.#protocol.constructor.name}.${hook}`);
+    }
+  }
+}
+
+/**
+ * An outgoing TCP connection attempt. States: disconnected → connecting → connected →
+ * disconnected, or connecting → disconnected when the attempt fails. `connect()` again from
+ * disconnected retries with the same factory.
+ */
+export class TCPConnector implements IConnector, OwnedResource {
+  state: 'disconnected' | 'connecting' | 'connected' = 'disconnected';
+  readonly #owner: TCPOwner;
+  readonly #destination: Address;
+  readonly #factory: IClientFactory;
+  readonly #timeoutSeconds: number;
+  #socket: net.Socket | undefined = undefined;
+  #transport: TCPTransport | undefined = undefined;
+  #timeoutCall: IDelayedCall | undefined = undefined;
+  #factoryStarted = false;
+
+  constructor(
+    owner: TCPOwner,
+    host: string,
+    port: number,
+    factory: IClientFactory,
+    timeoutSeconds: number,
+  ) {
+    this.#owner = owner;
+    this.#destination = { host, port };
+    this.#factory = factory;
+    this.#timeoutSeconds = timeoutSeconds;
+  }
+
+  getDestination(): Address {
+    return this.#destination;
+  }
+
+  get #address(): string {
+    return formatAddress(this.#destination.host, this.#destination.port);
+  }
+
+  connect(): void {
+    if (this.state !== 'disconnected') throw new Error(`cannot connect while ${this.state}`);
+    this.state = 'connecting';
+    this.#owner.track(this);
+    if (!this.#factoryStarted) {
+      this.#factoryStarted = true;
+      this.#callFactory('doStart', () => this.#factory.doStart());
+    }
+    this.#callFactory('startedConnecting', () => this.#factory.startedConnecting(this));
+    if (this.state !== 'connecting') return; // startedConnecting gave up
+
+    const { host, port } = this.#destination;
+    let socket: net.Socket;
+    try {
+      socket = net.connect({
+        host,
+        port,
+        allowHalfOpen: true,
+        lookup: lookupWithLocalhost(this.#owner.lookup),
+      });
+    } catch (error) {
+      // Bad arguments throw synchronously; report them the way every other failure arrives.
+      const reason = new ConnectError(describeSystemError(error), {
+        address: this.#address,
+        cause: error,
+      });
+      queueMicrotask(() => this.#fail(reason));
+      return;
+    }
+    this.#socket = socket;
+    socket.on('error', this.#onConnectError);
+    socket.once('connect', this.#onConnect);
+    if (this.#timeoutSeconds > 0) {
+      this.#timeoutCall = this.#owner.callLater(this.#timeoutSeconds, this.#onTimeout);
+    }
+  }
+
+  stopConnecting(): void {
+    if (this.state !== 'connecting') return;
+    this.#socket?.destroy();
+    this.#fail(new UserCancelledError('connection attempt cancelled', { address: this.#address }));
+  }
+
+  disconnect(): void {
+    if (this.state === 'connecting') this.stopConnecting();
+    else if (this.state === 'connected') this.#transport?.loseConnection();
+  }
+
+  shutdown(): void {
+    if (this.state === 'connecting') this.stopConnecting();
+    else if (this.state === 'connected') this.#transport?.abortConnection();
+  }
+
+  readonly #onConnectError = (error: Error): void => {
+    if (this.state !== 'connecting') return; // after connecting, the transport owns errors
+    this.#fail(connectErrorFrom(error, this.#address));
+  };
+
+  readonly #onTimeout = (): void => {
+    this.#timeoutCall = undefined;
+    if (this.state !== 'connecting') return;
+    this.#socket?.destroy();
+    this.#fail(
+      new ConnectTimeoutError(`no connection after ${this.#timeoutSeconds} s`, {
+        address: this.#address,
+      }),
+    );
+  };
+
+  readonly #onConnect = (): void => {
+    if (this.state !== 'connecting') return;
+    this.#cancelTimeout();
+    this.state = 'connected';
+    const socket = this.#socket!;
+    const transport = new TCPTransport(socket, this.#owner, this.#onLost);
+    this.#transport = transport;
+    let protocol: IProtocol | null = null;
+    this.#callFactory('buildProtocol', () => {
+      protocol = this.#factory.buildProtocol(transport.getPeer());
+    });
+    if (protocol === null) {
+      // Refused or failed: run a bare protocol so the factory still hears connectionLost once.
+      transport.start(new Protocol());
+      transport.abortConnection();
+      return;
+    }
+    transport.start(protocol);
+  };
+
+  readonly #onLost = (reason: Error): void => {
+    this.state = 'disconnected';
+    this.#transport = undefined;
+    this.#socket = undefined;
+    this.#owner.untrack(this);
+    this.#callFactory('clientConnectionLost', () =>
+      this.#factory.clientConnectionLost(this, reason),
+    );
+    this.#stopFactoryUnlessRetrying();
+  };
+
+  #fail(reason: Error): void {
+    if (this.state !== 'connecting') return;
+    this.#cancelTimeout();
+    this.state = 'disconnected';
+    this.#socket = undefined;
+    this.#owner.untrack(this);
+    this.#callFactory('clientConnectionFailed', () =>
+      this.#factory.clientConnectionFailed(this, reason),
+    );
+    this.#stopFactoryUnlessRetrying();
+  }
+
+  #stopFactoryUnlessRetrying(): void {
+    if (this.state !== 'disconnected' || !this.#factoryStarted) return;
+    this.#factoryStarted = false;
+    this.#callFactory('doStop', () => this.#factory.doStop());
+  }
+
+  #cancelTimeout(): void {
+    if (this.#timeoutCall?.active()) this.#timeoutCall.cancel();
+    this.#timeoutCall = undefined;
+  }
+
+  #callFactory(hook: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.#owner.reportError(error, `${this.#factory.constructor.name}.${hook}`);
+    }
+  }
+}
+
+/** A listening TCP port; each accepted connection gets a protocol from the factory. */
+export class TCPPort implements IListeningPort, OwnedResource {
+  readonly #server: net.Server;
+  readonly #factory: IProtocolFactory;
+  readonly #owner: TCPOwner;
+  readonly #host: Address;
+  #listening = true;
+
+  private constructor(server: net.Server, factory: IProtocolFactory, owner: TCPOwner) {
+    this.#server = server;
+    this.#factory = factory;
+    this.#owner = owner;
+    const bound = server.address() as net.AddressInfo;
+    this.#host = { host: bound.address, port: bound.port };
+  }
+
+  /** Binds and starts accepting; rejects with CannotListenError when the port cannot be had. */
+  static listen(
+    owner: TCPOwner,
+    port: number,
+    factory: IProtocolFactory,
+    options: ListenOptions = {},
+  ): Promise<TCPPort> {
+    const host = options.interface ?? 'localhost';
+    const address = formatAddress(host, port);
+    const server = net.createServer({ allowHalfOpen: true });
+    if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
+    const onDrop = options.onDrop;
+    if (onDrop !== undefined) {
+      server.on('drop', (data?: { remoteAddress?: string; remotePort?: number }) => {
+        onDrop({ host: data?.remoteAddress ?? '', port: data?.remotePort ?? 0 });
+      });
+    }
+    return new Promise<TCPPort>((resolve, reject) => {
+      const onListenError = (error: Error): void => {
+        reject(
+          new CannotListenError(`cannot listen: ${describeSystemError(error)}`, {
+            address,
+            cause: error,
+          }),
+        );
+      };
+      server.once('error', onListenError);
+      try {
+        server.listen({ port, host, backlog: options.backlog ?? 4096 }, () => {
+          server.off('error', onListenError);
+          const listening = new TCPPort(server, factory, owner);
+          server.on('connection', listening.#onConnection);
+          server.on('error', listening.#onServerError);
+          owner.track(listening);
+          listening.#callFactory('doStart', () => factory.doStart());
+          resolve(listening);
+        });
+      } catch (error) {
+        onListenError(error as Error);
+      }
+    });
+  }
+
+  getHost(): Address {
+    return this.#host;
+  }
+
+  async stopListening(): Promise<void> {
+    if (!this.#listening) return;
+    this.#listening = false;
+    this.#owner.untrack(this);
+    // close() releases the listening socket at once; it waits only to emit 'close' until the
+    // accepted connections end, and those are ours to end, not the port's.
+    this.#server.close();
+    this.#callFactory('doStop', () => this.#factory.doStop());
+  }
+
+  shutdown(): void {
+    void this.stopListening();
+  }
+
+  readonly #onConnection = (socket: net.Socket): void => {
+    const owner = this.#owner;
+    const transport = new TCPTransport(socket, owner, () => owner.untrack(transport));
+    owner.track(transport);
+    let protocol: IProtocol | null = null;
+    this.#callFactory('buildProtocol', () => {
+      protocol = this.#factory.buildProtocol(transport.getPeer());
+    });
+    if (protocol === null) {
+      transport.start(new Protocol());
+      transport.abortConnection();
+      return;
+    }
+    transport.start(protocol);
+  };
+
+  readonly #onServerError = (error: Error): void => {
+    // Accept errors (EMFILE and the like) do not close the server; report and keep serving.
+    this.#owner.reportError(error, `${this.#factory.constructor.name} (accepting connections)`);
+  };
+
+  #callFactory(hook: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.#owner.reportError(error, `${this.#factory.constructor.name}.${hook}`);
+    }
+  }
+}
