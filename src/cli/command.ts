@@ -1,0 +1,102 @@
+// What both commands share: the program skeleton, option value parsers, and exit-status rules.
+
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+
+/** Exit statuses, the same for every command. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
+
+/** A mistake in how the command was called: reported in one line, exit status 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The package's version, read from package.json (dist/cli and src/cli are both two deep). */
+export function packageVersion(): string {
+  const url = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+}
+
+/**
+ * A commander program that never exits by itself and never prints a stack trace: errors come
+ * back as exceptions for `runCommand` to turn into one line and an exit status.
+ */
+export function createProgram(name: string, description: string): Command {
+  return new Command(name)
+    .description(description)
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'show this help and exit')
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+    .allowExcessArguments(false);
+}
+
+/**
+ * Runs a command's main function and sets the exit status. `main` resolves to the status; a
+ * UsageError or a commander parse error becomes one line on stderr with a hint and status 2;
+ * anything else unexpected becomes one line and status 1, never a stack trace.
+ */
+export async function runCommand(name: string, main: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await main();
+  } catch (error) {
+    process.exitCode = reportFailure(name, error);
+  }
+}
+
+function reportFailure(name: string, error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Help and version are "errors" only to commander: they have been printed, status 0.
+    if (error.exitCode === 0) return EXIT_OK;
+    const message = error.message.replace(/^error: /, '');
+    process.stderr.write(`${name}: ${message}\n(see '${name} --help')\n`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`${name}: ${error.message}\n(see '${name} --help')\n`);
+    return EXIT_USAGE;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${name}: ${message}\n`);
+  return EXIT_FAILURE;
+}
+
+/** Option parser: seconds, a finite number >= 0 (0 usually means "off"). */
+export function parseSeconds(value: string): number {
+  const seconds = strictNumber(value);
+  if (seconds === undefined || seconds < 0) {
+    throw new InvalidArgumentError(`expected a number of seconds >= 0, got '${value}'`);
+  }
+  return seconds;
+}
+
+/** Option parser: a whole number >= 1. */
+export function parsePositiveInteger(value: string): number {
+  const n = strictNumber(value);
+  if (n === undefined || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`expected a whole number >= 1, got '${value}'`);
+  }
+  return n;
+}
+
+/** Option parser: a whole number >= 0. */
+export function parseNonNegativeInteger(value: string): number {
+  const n = strictNumber(value);
+  if (n === undefined || !Number.isSafeInteger(n) || n < 0) {
+    throw new InvalidArgumentError(`expected a whole number >= 0, got '${value}'`);
+  }
+  return n;
+}
+
+/**
+ * Plain decimal numbers only: `Number()` would also take '', ' 1', '0x10', '1e4' and 'Infinity',
+ * none of which a person means as a count of seconds or bytes.
+ */
+function strictNumber(value: string): number | undefined {
+  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(value)) return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
