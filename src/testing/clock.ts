@@ -6,7 +6,8 @@ import type { IDelayedCall, IReactorTime } from '../internet/interfaces.js';
 /**
  * Stands in for the reactor's time, as Twisted's `task.Clock`. It starts at 0 seconds; calls run
  * only inside `advance`, in time order (ties in the order they were scheduled). An exception a
- * call throws propagates out of `advance`, so a test sees it.
+ * call throws propagates out of `advance` (and leaves the clock at that call's time), so a test
+ * sees it.
  */
 export class Clock implements IReactorTime {
   #now = 0;
@@ -35,15 +36,21 @@ export class Clock implements IReactorTime {
     return [...this.#calls];
   }
 
-  /** Moves time forward by `seconds` and runs every call that has come due, in order. */
+  /**
+   * Moves time forward by `seconds` and runs every call that comes due, in order. While a call
+   * runs, `seconds()` is the time it was due, as it would be on a real clock, so a call that
+   * schedules another within the same advance sees it run too.
+   */
   advance(seconds: number): void {
-    this.#now += checkDelay(seconds);
+    const target = this.#now + checkDelay(seconds);
     for (;;) {
       const next = this.#calls[0];
-      if (next === undefined || next.getTime() > this.#now) break;
+      if (next === undefined || next.getTime() > target) break;
       this.#calls.shift();
+      this.#now = Math.max(this.#now, next.getTime());
       next.run();
     }
+    this.#now = target;
   }
 
   /** Advances by each of `timings` (seconds) in turn. */

@@ -1,0 +1,314 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  CannotListenError,
+  ConnectionDone,
+  ConnectionLost,
+  ConnectionRefusedError,
+  ConnectTimeoutError,
+  DNSLookupError,
+  ReactorNotRunningError,
+  UserCancelledError,
+} from '../../../src/internet/errors.js';
+import type {
+  IConnector,
+  IListeningPort,
+  IProtocol,
+  ITransport,
+} from '../../../src/internet/interfaces.js';
+import { ClientFactory, Protocol, ServerFactory } from '../../../src/internet/protocol.js';
+import { Reactor, type ReactorOptions } from '../../../src/internet/reactor.js';
+import type { LookupFunction } from '../../../src/internet/tcp.js';
+import { Clock } from '../../../src/testing/clock.js';
+
+/** A client factory whose outcome is a promise: the poem-less core of a poetry client. */
+class OutcomeFactory extends ClientFactory {
+  readonly chunks: Buffer[] = [];
+  readonly outcome: Promise<{ kind: 'failed' | 'lost'; reason: Error }>;
+  lostCount = 0;
+  #settle!: (value: { kind: 'failed' | 'lost'; reason: Error }) => void;
+
+  constructor() {
+    super();
+    this.outcome = new Promise((resolve) => {
+      this.#settle = resolve;
+    });
+  }
+
+  override buildProtocol(): IProtocol {
+    const chunks = this.chunks;
+    const protocol = new (class extends Protocol {
+      override dataReceived(data: Buffer): void {
+        chunks.push(data);
+      }
+    })();
+    protocol.factory = this;
+    return protocol;
+  }
+
+  override clientConnectionFailed(_connector: IConnector, reason: Error): void {
+    this.#settle({ kind: 'failed', reason });
+  }
+
+  override clientConnectionLost(_connector: IConnector, reason: Error): void {
+    this.lostCount++;
+    this.#settle({ kind: 'lost', reason });
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString();
+  }
+}
+
+/** Serves each reader by calling `serve(transport)` when it connects. */
+function serving(serve: (transport: ITransport) => void): ServerFactory {
+  const factory = new ServerFactory();
+  factory.protocol = class extends Protocol {
+    override connectionMade(): void {
+      serve(this.transport!);
+    }
+  };
+  return factory;
+}
+
+const failingLookup: LookupFunction = (_hostname, _options, callback) => {
+  const error = Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.invalid'), {
+    code: 'ENOTFOUND',
+  });
+  (callback as (err: Error) => void)(error);
+};
+
+const silentLookup: LookupFunction = () => {
+  // Never answers: the connection attempt stays pending until something gives up on it.
+};
+
+describe('Reactor over TCP on loopback', () => {
+  const ports: IListeningPort[] = [];
+  const reported: string[] = [];
+
+  function newReactor(options: ReactorOptions = {}): Reactor {
+    return new Reactor({ reportError: (_error, where) => reported.push(where), ...options });
+  }
+
+  async function listen(reactor: Reactor, factory: ServerFactory, host = '127.0.0.1') {
+    const port = await reactor.listenTCP(0, factory, { interface: host });
+    ports.push(port);
+    return port.getHost().port;
+  }
+
+  afterEach(async () => {
+    await Promise.all(ports.splice(0).map((port) => port.stopListening()));
+    reported.length = 0;
+  });
+
+  it('receives every byte and then ConnectionDone when the server closes cleanly', async () => {
+    const reactor = newReactor();
+    const port = await listen(
+      reactor,
+      serving((t) => {
+        t.write('Once upon a midnight dreary,\n');
+        t.write('while I pondered, weak and weary\n');
+        t.loseConnection();
+      }),
+    );
+    const factory = new OutcomeFactory();
+    reactor.connectTCP('127.0.0.1', port, factory);
+    const { kind, reason } = await factory.outcome;
+    expect(kind).toBe('lost');
+    expect(reason).toBeInstanceOf(ConnectionDone);
+    expect(factory.text()).toBe('Once upon a midnight dreary,\nwhile I pondered, weak and weary\n');
+  });
+
+  it('reports ConnectionRefusedError when nothing listens', async () => {
+    const reactor = newReactor();
+    const port = await listen(
+      reactor,
+      serving(() => {}),
+    );
+    await ports.pop()!.stopListening();
+    const factory = new OutcomeFactory();
+    reactor.connectTCP('127.0.0.1', port, factory);
+    const { kind, reason } = await factory.outcome;
+    expect(kind).toBe('failed');
+    expect(reason).toBeInstanceOf(ConnectionRefusedError);
+    expect((reason as ConnectionRefusedError).address).toBe(`127.0.0.1:${port}`);
+  });
+
+  it('reports DNSLookupError when the host name does not resolve', async () => {
+    const reactor = newReactor({ lookup: failingLookup });
+    const factory = new OutcomeFactory();
+    reactor.connectTCP('nowhere.invalid', 10000, factory);
+    const { kind, reason } = await factory.outcome;
+    expect(kind).toBe('failed');
+    expect(reason).toBeInstanceOf(DNSLookupError);
+    expect(reason.message).toBe('nowhere.invalid:10000: host name not found');
+  });
+
+  it('times out a connection attempt on the reactor clock (default 30 s)', async () => {
+    const clock = new Clock();
+    const reactor = newReactor({ clock, lookup: silentLookup });
+    const factory = new OutcomeFactory();
+    const connector = reactor.connectTCP('slow.example', 10000, factory);
+    clock.advance(29.9);
+    expect(connector.state).toBe('connecting');
+    clock.advance(0.1);
+    const { kind, reason } = await factory.outcome;
+    expect(kind).toBe('failed');
+    expect(reason).toBeInstanceOf(ConnectTimeoutError);
+    expect(connector.state).toBe('disconnected');
+  });
+
+  it('gives up an attempt with UserCancelledError on stopConnecting', async () => {
+    const reactor = newReactor({ lookup: silentLookup });
+    const factory = new OutcomeFactory();
+    const connector = reactor.connectTCP('slow.example', 10000, factory, { timeout: 0 });
+    connector.stopConnecting();
+    const { reason } = await factory.outcome;
+    expect(reason).toBeInstanceOf(UserCancelledError);
+  });
+
+  it('reports ConnectionLost, not ConnectionDone, when the server resets mid-stream', async () => {
+    const reactor = newReactor();
+    const port = await listen(
+      reactor,
+      serving((t) => {
+        t.write('half a poem');
+        setTimeout(() => t.abortConnection(), 20);
+      }),
+    );
+    const factory = new OutcomeFactory();
+    reactor.connectTCP('127.0.0.1', port, factory);
+    const { kind, reason } = await factory.outcome;
+    expect(kind).toBe('lost');
+    expect(reason).toBeInstanceOf(ConnectionLost);
+    expect(reason).not.toBeInstanceOf(ConnectionDone);
+    expect(factory.text()).toBe('half a poem');
+  });
+
+  it('rejects with CannotListenError when the port is in use', async () => {
+    const reactor = newReactor();
+    const port = await listen(
+      reactor,
+      serving(() => {}),
+    );
+    const attempt = reactor.listenTCP(
+      port,
+      serving(() => {}),
+      { interface: '127.0.0.1' },
+    );
+    await expect(attempt).rejects.toBeInstanceOf(CannotListenError);
+    await expect(attempt).rejects.toThrow(
+      `127.0.0.1:${port}: cannot listen: address already in use`,
+    );
+  });
+
+  it('reaches a server on ::1 or on 127.0.0.1 through "localhost"', async () => {
+    const reactor = newReactor();
+    for (const host of ['::1', '127.0.0.1']) {
+      const port = await listen(
+        reactor,
+        serving((t) => {
+          t.write(host);
+          t.loseConnection();
+        }),
+        host,
+      );
+      const factory = new OutcomeFactory();
+      reactor.connectTCP('localhost', port, factory);
+      const { reason } = await factory.outcome;
+      expect(reason).toBeInstanceOf(ConnectionDone);
+      expect(factory.text()).toBe(host);
+    }
+  });
+
+  it('reports an exception from dataReceived, aborts that connection once, and carries on', async () => {
+    const reactor = newReactor();
+    const port = await listen(
+      reactor,
+      serving((t) => {
+        t.write('poem');
+        t.loseConnection();
+      }),
+    );
+    class Exploding extends Protocol {
+      override dataReceived(): void {
+        throw new Error('bad poem handler');
+      }
+    }
+    const broken = new OutcomeFactory();
+    broken.buildProtocol = () => new Exploding();
+    const healthy = new OutcomeFactory();
+    reactor.connectTCP('127.0.0.1', port, broken);
+    reactor.connectTCP('127.0.0.1', port, healthy);
+    const [brokenOutcome, healthyOutcome] = await Promise.all([broken.outcome, healthy.outcome]);
+    expect(brokenOutcome.reason).toBeInstanceOf(ConnectionLost);
+    expect(healthyOutcome.reason).toBeInstanceOf(ConnectionDone);
+    expect(healthy.text()).toBe('poem');
+    expect(reported).toEqual(['Exploding.dataReceived']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(broken.lostCount).toBe(1);
+  });
+
+  it('reports an exception from a callLater function instead of throwing it', async () => {
+    const reactor = newReactor();
+    const done = new Promise<void>((resolve) => {
+      reactor.callLater(0, function explode() {
+        resolve();
+        throw new Error('late failure');
+      });
+    });
+    await done;
+    expect(reported).toEqual(['callLater(explode)']);
+  });
+
+  it('throws ReactorNotRunningError when stopping a reactor that is not running', () => {
+    expect(() => newReactor().stop()).toThrow(ReactorNotRunningError);
+  });
+
+  it('stop() cancels pending calls, closes ports and connections, and resolves run()', async () => {
+    const reactor = newReactor();
+    const port = await listen(
+      reactor,
+      serving((t) => t.write('never finished')),
+    );
+    const factory = new OutcomeFactory();
+    const running = reactor.run();
+    let laterRan = false;
+    reactor.callLater(60, () => {
+      laterRan = true;
+    });
+    reactor.connectTCP('127.0.0.1', port, factory);
+    await new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (factory.chunks.length > 0) resolve();
+        else setImmediate(check);
+      };
+      check();
+    });
+    reactor.stop();
+    await running;
+    const { reason } = await factory.outcome;
+    expect(reason).toBeInstanceOf(ConnectionLost);
+    expect(laterRan).toBe(false);
+    expect(reactor.running).toBe(false);
+  });
+
+  it('leaves no open handle after stop(): the process exits by itself', async () => {
+    const script = fileURLToPath(
+      new URL('../../fixtures/internet/stop-exits.mjs', import.meta.url),
+    );
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    let output = '';
+    child.stdout.on('data', (data: Buffer) => {
+      output += data.toString();
+    });
+    const [code, signal] = await once(child, 'exit');
+    clearTimeout(killer);
+    expect(signal).toBeNull();
+    expect(code).toBe(0);
+    expect(output).toBe('stopped\n');
+  });
+});

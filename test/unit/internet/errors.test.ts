@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CannotListenError,
+  ConnectError,
+  ConnectionAborted,
+  ConnectionClosed,
+  ConnectionDone,
+  ConnectionLost,
+  ConnectionRefusedError,
+  ConnectTimeoutError,
+  connectErrorFrom,
+  DNSLookupError,
+  describeSystemError,
+  formatAddress,
+  PoetryNowError,
+  TimeoutError,
+} from '../../../src/internet/errors.js';
+
+function systemError(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code} something`), { code });
+}
+
+describe('the error tree', () => {
+  it('gives each failure a name, a stable code, its address and its cause', () => {
+    const cause = systemError('ECONNREFUSED');
+    const error = new ConnectionRefusedError('connection refused', {
+      address: '127.0.0.1:1',
+      cause,
+    });
+    expect(error).toBeInstanceOf(ConnectError);
+    expect(error).toBeInstanceOf(PoetryNowError);
+    expect(error.name).toBe('ConnectionRefusedError');
+    expect(error.code).toBe('ERR_CONNECTION_REFUSED');
+    expect(error.address).toBe('127.0.0.1:1');
+    expect(error.cause).toBe(cause);
+    expect(error.message).toBe('127.0.0.1:1: connection refused');
+  });
+
+  it('puts timeouts under ConnectError and clean and unclean closes under ConnectionClosed', () => {
+    expect(new ConnectTimeoutError('x')).toBeInstanceOf(TimeoutError);
+    expect(new TimeoutError('x')).toBeInstanceOf(ConnectError);
+    expect(new ConnectionDone('x')).toBeInstanceOf(ConnectionClosed);
+    expect(new ConnectionAborted('x')).toBeInstanceOf(ConnectionLost);
+    expect(new ConnectionDone('x')).not.toBeInstanceOf(ConnectionLost);
+    expect(new CannotListenError('x').code).toBe('ERR_CANNOT_LISTEN');
+  });
+
+  it('maps Node connect errors onto the tree', () => {
+    expect(connectErrorFrom(systemError('ECONNREFUSED'), 'h:1')).toBeInstanceOf(
+      ConnectionRefusedError,
+    );
+    expect(connectErrorFrom(systemError('ENOTFOUND'), 'h:1')).toBeInstanceOf(DNSLookupError);
+    expect(connectErrorFrom(systemError('EAI_AGAIN'), 'h:1')).toBeInstanceOf(DNSLookupError);
+    expect(connectErrorFrom(systemError('ETIMEDOUT'), 'h:1')).toBeInstanceOf(ConnectTimeoutError);
+    const other = connectErrorFrom(systemError('EHOSTUNREACH'), 'h:1');
+    expect(other.constructor).toBe(ConnectError);
+    expect(other.message).toBe('h:1: host unreachable');
+  });
+
+  it("reads the code of the last attempt from happy-eyeballs' AggregateError", () => {
+    const aggregate = new AggregateError([
+      systemError('ECONNREFUSED'),
+      systemError('ECONNREFUSED'),
+    ]);
+    expect(connectErrorFrom(aggregate, 'localhost:1')).toBeInstanceOf(ConnectionRefusedError);
+  });
+
+  it('describes system errors in plain words', () => {
+    expect(describeSystemError(systemError('ECONNRESET'))).toBe('connection reset by peer');
+    expect(describeSystemError(new Error('odd'))).toBe('odd');
+  });
+
+  it('brackets IPv6 literals in addresses', () => {
+    expect(formatAddress('::1', 10000)).toBe('[::1]:10000');
+    expect(formatAddress('127.0.0.1', 10000)).toBe('127.0.0.1:10000');
+  });
+});
