@@ -44,3 +44,53 @@ export {
   reactor,
   reportErrorToStderr,
 } from './internet/reactor.js';
+export { DEFAULT_HOST, parseAddress } from './poetry/address.js';
+export {
+  getPoetry,
+  type PoemCallback,
+  type PoemErrback,
+  type PoemTimeouts,
+  PoetryClientFactory,
+  type PoetryClientOptions,
+  PoetryProtocol,
+} from './poetry/client.js';
+export {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_IDLE_TIMEOUT_SECONDS,
+  DEFAULT_MAX_BYTES,
+} from './poetry/defaults.js';
+export {
+  EmptyPoemError,
+  IdleTimeoutError,
+  InvalidAddressError,
+  PoemError,
+  PoemIncompleteError,
+  PoemSinkError,
+  PoemTimeoutError,
+  PoemTooLargeError,
+  reasonOf,
+} from './poetry/errors.js';
+export type {
+  ChunkEvent,
+  ConnectedEvent,
+  ConnectingEvent,
+  DoneEvent,
+  FailedEvent,
+  FetchEvent,
+  FetchEventListener,
+  FirstByteEvent,
+  QueuedEvent,
+} from './poetry/events.js';
+export {
+  type AddressLike,
+  fetchPoem,
+  fetchPoems,
+  isOutOfFileDescriptors,
+  type PoemResult,
+  PoetryQueue,
+  type PoetryQueueOptions,
+  poemsAsCompleted,
+} from './poetry/fetch.js';
+export { type PoetryMainResult, poetryMain } from './poetry/main.js';
+export { Poem, type PoemInit, type PoemTimings } from './poetry/poem.js';
+export { FileSink, type PoemSink, type PoemSinkListener } from './poetry/sink.js';

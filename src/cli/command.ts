@@ -40,6 +40,13 @@ export function createProgram(name: string, description: string): Command {
  * anything else unexpected becomes one line and status 1, never a stack trace.
  */
 export async function runCommand(name: string, main: () => Promise<number>): Promise<void> {
+  // A reader that goes away (`get-poetry … | head`) is not an error worth a stack trace; the
+  // writes after it are dropped and the exit status stays what the work made it.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+    process.stderr.write(`${name}: cannot write to standard output: ${error.message}\n`);
+    process.exitCode = EXIT_FAILURE;
+  });
   try {
     process.exitCode = await main();
   } catch (error) {

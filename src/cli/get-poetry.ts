@@ -1,4 +1,18 @@
 #!/usr/bin/env node
-// The get-poetry command (not built yet).
+// The get-poetry command: fetch poems from many servers at once and print them.
 
-process.stdout.write('get-poetry: not yet\n');
+import { runCommand } from './command.js';
+import {
+  type GetPoetryOptions,
+  getPoetryProgram,
+  parseAddressArguments,
+} from './get-poetry-program.js';
+
+await runCommand('get-poetry', async () => {
+  const program = getPoetryProgram();
+  program.parse(process.argv);
+  const addresses = parseAddressArguments(program.args);
+  // Loaded only now, so `--help` and usage errors never pay for the reactor and the client.
+  const { runGetPoetry } = await import('./get-poetry-run.js');
+  return runGetPoetry(addresses, program.opts<GetPoetryOptions>());
+});

@@ -1,6 +1,7 @@
 // The reactor: Twisted's event-loop face over Node's own loop (timers and node:net).
 
 import { performance } from 'node:perf_hooks';
+import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from './defaults.js';
 import { checkDelay, DelayedCall, type DelayedCallScheduler } from './delayed-call.js';
 import { ReactorAlreadyRunningError, ReactorNotRunningError } from './errors.js';
 import type {
@@ -23,8 +24,7 @@ import {
   TCPPort,
 } from './tcp.js';
 
-/** Twisted's default connect timeout, in seconds. */
-export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 30;
+export { DEFAULT_CONNECT_TIMEOUT_SECONDS };
 
 /** setTimeout's longest delay; a longer one fires after 1 ms instead. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -1,5 +1,7 @@
 // A reactor that records connections and ports instead of opening sockets; its time is a Clock.
 
+import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from '../internet/defaults.js';
+import { checkDelay } from '../internet/delayed-call.js';
 import {
   ConnectionDone,
   ConnectTimeoutError,
@@ -20,7 +22,6 @@ import type {
   IReactor,
   ListenOptions,
 } from '../internet/interfaces.js';
-import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from '../internet/reactor.js';
 import { Clock } from './clock.js';
 import { MemoryTransport } from './memory-transport.js';
 
@@ -38,6 +39,7 @@ export class MemoryConnector implements IConnector {
   readonly factory: IClientFactory;
   readonly timeoutSeconds: number;
   #timeoutCall: IDelayedCall | undefined = undefined;
+  #factoryStarted = false;
 
   constructor(
     reactor: MemoryReactor,
@@ -62,6 +64,10 @@ export class MemoryConnector implements IConnector {
   connect(): void {
     if (this.state !== 'disconnected') throw new Error(`cannot connect while ${this.state}`);
     this.state = 'connecting';
+    if (!this.#factoryStarted) {
+      this.#factoryStarted = true;
+      this.factory.doStart();
+    }
     this.factory.startedConnecting(this);
     if (this.timeoutSeconds > 0 && this.state === 'connecting') {
       this.#timeoutCall = this.#reactor.callLater(this.timeoutSeconds, () => {
@@ -104,6 +110,7 @@ export class MemoryConnector implements IConnector {
     this.#cancelTimeout();
     this.state = 'disconnected';
     this.factory.clientConnectionFailed(this, reason);
+    this.#stopFactoryUnlessRetrying();
   }
 
   /** For tests only: the connection ends; the protocol then the factory hear `reason`. */
@@ -114,6 +121,14 @@ export class MemoryConnector implements IConnector {
     this.state = 'disconnected';
     this.protocol!.connectionLost(reason);
     this.factory.clientConnectionLost(this, reason);
+    this.#stopFactoryUnlessRetrying();
+  }
+
+  /** As the TCP connector: the factory stops once its connector is done and not retrying. */
+  #stopFactoryUnlessRetrying(): void {
+    if (this.state !== 'disconnected' || !this.#factoryStarted) return;
+    this.#factoryStarted = false;
+    this.factory.doStop();
   }
 
   #cancelTimeout(): void {
@@ -178,7 +193,7 @@ export class MemoryReactor extends Clock implements IReactor {
     factory: IClientFactory,
     options: ConnectOptions = {},
   ): IConnector {
-    const timeout = options.timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS;
+    const timeout = checkDelay(options.timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS);
     const connector = new MemoryConnector(this, { host, port }, factory, timeout);
     this.tcpClients.push(connector);
     connector.connect();

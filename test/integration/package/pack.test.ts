@@ -16,11 +16,10 @@ describe('the packed package', () => {
   let scratch: string;
   let app: string;
   let packedFiles: string[];
-  const version = JSON.parse(
-    await readFile(join(root, 'package.json'), 'utf8'),
-  ).version as string;
+  let version: string;
 
   beforeAll(async () => {
+    version = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')).version;
     scratch = await mkdtemp(join(tmpdir(), 'poetry-now-pack-'));
     const { stdout } = await run(npm, ['pack', '--json', '--pack-destination', scratch], {
       cwd: root,

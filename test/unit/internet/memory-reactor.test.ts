@@ -99,3 +99,28 @@ describe('MemoryReactor', () => {
     await expect(running).resolves.toBeUndefined();
   });
 });
+
+describe('MemoryReactor matches the TCP reactor', () => {
+  it('starts the factory before connecting and stops it when the connector is done', () => {
+    const reactor = new MemoryReactor();
+    const factory = new RecordingFactory();
+    const calls: string[] = [];
+    factory.startFactory = () => calls.push('startFactory');
+    factory.stopFactory = () => calls.push('stopFactory');
+    reactor.connectTCP('a', 1, factory);
+    expect(calls).toEqual(['startFactory']);
+    reactor.tcpClients[0]!.accept();
+    reactor.tcpClients[0]!.lose();
+    expect(calls).toEqual(['startFactory', 'stopFactory']);
+  });
+
+  it('rejects a negative or NaN connect timeout', () => {
+    const reactor = new MemoryReactor();
+    expect(() => reactor.connectTCP('a', 1, new RecordingFactory(), { timeout: -1 })).toThrow(
+      RangeError,
+    );
+    expect(() =>
+      reactor.connectTCP('a', 1, new RecordingFactory(), { timeout: Number.NaN }),
+    ).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,598 @@
+// The tutorial's callback client (PoetryProtocol, PoetryClientFactory, getPoetry), made correct.
+
+import { ConnectionDone, formatAddress, UserCancelledError } from '../internet/errors.js';
+import type { Address, IConnector, IDelayedCall, IReactor } from '../internet/interfaces.js';
+import { ClientFactory, Protocol } from '../internet/protocol.js';
+import { DEFAULT_CONNECT_TIMEOUT_SECONDS, reactor as sharedReactor } from '../internet/reactor.js';
+import { DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_BYTES } from './defaults.js';
+import {
+  EmptyPoemError,
+  IdleTimeoutError,
+  PoemIncompleteError,
+  PoemSinkError,
+  PoemTimeoutError,
+  PoemTooLargeError,
+  reasonOf,
+} from './errors.js';
+import type { FetchEvent, FetchEventListener } from './events.js';
+import { Poem } from './poem.js';
+import type { PoemSink } from './sink.js';
+
+/** How long a fetch may take. Every value is in seconds; 0 (or Infinity) turns a limit off. */
+export interface PoemTimeouts {
+  /** From the start of the attempt until the connection is made. Default 30 s. */
+  connectSeconds?: number;
+  /** Between the connection being made or the last byte and the next byte. Default 60 s. */
+  idleSeconds?: number;
+  /** From the start of the attempt until the poem is complete. Default: no limit. */
+  totalSeconds?: number;
+}
+
+/** The options every fetching API takes. */
+export interface PoetryClientOptions {
+  /** The reactor to connect and keep time with. Default: the shared `reactor`. */
+  reactor?: IReactor;
+  timeouts?: PoemTimeouts;
+  /**
+   * The largest poem accepted, in bytes; a larger one aborts the connection with
+   * `PoemTooLargeError`. Applies to streamed poems too (a hostile server can fill a disk as
+   * well as memory). Default 64 MiB; 0 or Infinity for no cap.
+   */
+  maxBytes?: number;
+  /** Stream the poem here instead of holding it in memory (see `PoemSink`). */
+  sink?: PoemSink;
+  /** Told about every step of the fetch (see `FetchEvent`). Nothing is built when it is unset. */
+  onEvent?: FetchEventListener;
+  /** Copied into every event, so one listener can tell many fetches apart. Default 0. */
+  index?: number;
+  /** Cancels the fetch: the errback gets `UserCancelledError` and the connection is closed. */
+  signal?: AbortSignal;
+}
+
+/** Gets the poem; called at most once per fetch. */
+export type PoemCallback = (poem: Poem) => void;
+/** Gets the reason a fetch failed; called at most once per fetch, and never with a callback. */
+export type PoemErrback = (error: Error) => void;
+
+/** Limits checked and defaulted, so a typo fails at the call instead of as a strange timeout. */
+interface Limits {
+  connectTimeoutSeconds: number;
+  idleTimeoutSeconds: number;
+  totalTimeoutSeconds: number;
+  maxBytes: number;
+}
+
+function seconds(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0)) {
+    throw new RangeError(`${name} must be a number of seconds >= 0 (0 turns it off), not ${value}`);
+  }
+  return value === Number.POSITIVE_INFINITY ? 0 : value;
+}
+
+function checkLimits(options: PoetryClientOptions): Limits {
+  const timeouts = options.timeouts ?? {};
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (typeof maxBytes !== 'number' || !(maxBytes >= 0)) {
+    throw new RangeError(
+      `maxBytes must be a number of bytes >= 0 (0 turns it off), not ${maxBytes}`,
+    );
+  }
+  return {
+    connectTimeoutSeconds: seconds(
+      'timeouts.connectSeconds',
+      timeouts.connectSeconds,
+      DEFAULT_CONNECT_TIMEOUT_SECONDS,
+    ),
+    idleTimeoutSeconds: seconds(
+      'timeouts.idleSeconds',
+      timeouts.idleSeconds,
+      DEFAULT_IDLE_TIMEOUT_SECONDS,
+    ),
+    totalTimeoutSeconds: seconds('timeouts.totalSeconds', timeouts.totalSeconds, 0),
+    maxBytes: maxBytes === 0 ? Number.POSITIVE_INFINITY : maxBytes,
+  };
+}
+
+/** A timer may fire a little early on a real clock; within this many seconds counts as due. */
+const TIMER_SLACK_SECONDS = 0.001;
+
+/**
+ * Collects one poem from one connection, as the tutorial's PoetryProtocol, but only a clean
+ * close completes a poem. Lifecycle, after the transport's own (see `Protocol`):
+ *
+ *   connectionMade      the idle timer starts; a sink, if any, is started
+ *   dataReceived*       each chunk is kept (or streamed to the sink), counted and capped
+ *   connectionLost      clean, with bytes: poemReceived(poem) → factory.poemFinished(poem)
+ *                       otherwise: factory.poemFailed(PoemIncompleteError or EmptyPoemError)
+ *
+ * A timeout or the size cap aborts the connection and calls `factory.poemFailed` at once; the
+ * `connectionLost` that follows changes nothing. The protocol never stops the reactor.
+ */
+export class PoetryProtocol extends Protocol {
+  declare factory: PoetryClientFactory | undefined;
+  #chunks: Buffer[] = [];
+  #byteLength = 0;
+  #chunkCount = 0;
+  /** The outcome is decided: the poem was handed on, or the fetch failed. */
+  #settled = false;
+  /** The server closed cleanly and the sink is being closed. */
+  #closing = false;
+  /** Reading is paused because the sink is full. */
+  #paused = false;
+  #connectedSeconds = Number.NaN;
+  #firstByteSeconds = Number.NaN;
+  #lastByteSeconds = 0;
+  #idleCall: IDelayedCall | undefined = undefined;
+  // Copied from the factory in connectionMade, to keep dataReceived to a few field reads.
+  #reactor: IReactor = sharedReactor;
+  #maxBytes = DEFAULT_MAX_BYTES;
+  #idleSeconds = 0;
+  #sink: PoemSink | undefined = undefined;
+  #onEvent: FetchEventListener | undefined = undefined;
+
+  override connectionMade(): void {
+    const factory = this.#factory();
+    this.#reactor = factory.reactor;
+    this.#maxBytes = factory.maxBytes;
+    this.#idleSeconds = factory.idleTimeoutSeconds;
+    this.#sink = factory.sink;
+    this.#onEvent = factory.onEvent;
+    this.#connectedSeconds = this.#reactor.seconds();
+    factory.protocolConnected(this, this.#connectedSeconds);
+    if (this.#idleSeconds > 0) {
+      this.#lastByteSeconds = this.#connectedSeconds;
+      this.#idleCall = this.#reactor.callLater(this.#idleSeconds, this.#onIdleTimer);
+    }
+    const sink = this.#sink;
+    if (sink !== undefined) {
+      sink.start({
+        resume: () => this.#resumeReading(),
+        fail: (error) => this.#sinkFailed(error),
+      });
+    }
+  }
+
+  override dataReceived(data: Buffer): void {
+    if (this.#settled || data.length === 0) return;
+    const total = this.#byteLength + data.length;
+    if (total > this.#maxBytes) {
+      const factory = this.#factory();
+      this.#fail(
+        new PoemTooLargeError(`the poem is larger than the ${this.#maxBytes}-byte cap`, {
+          address: factory.address,
+          maxBytes: this.#maxBytes,
+        }),
+      );
+      return;
+    }
+    if (this.#chunkCount === 0) this.#firstByte();
+    this.#byteLength = total;
+    this.#chunkCount++;
+    if (this.#idleSeconds > 0) this.#lastByteSeconds = this.#reactor.seconds();
+    const sink = this.#sink;
+    if (sink === undefined) {
+      this.#chunks.push(data);
+    } else if (!sink.write(data) && !this.#paused && !this.#settled) {
+      this.#paused = true;
+      this.transport?.pauseProducing();
+    }
+    if (this.#onEvent !== undefined) {
+      this.#emit({
+        type: 'chunk',
+        index: this.#factory().index,
+        address: this.#factory().address,
+        seconds: this.#reactor.seconds(),
+        bytes: data.length,
+        totalBytes: total,
+      });
+    }
+  }
+
+  override connectionLost(reason: Error): void {
+    super.connectionLost(reason);
+    this.#cancelIdleTimer();
+    if (this.#settled || this.#closing) return;
+    const address = this.#factory().address;
+    if (!(reason instanceof ConnectionDone)) {
+      const partial =
+        this.#sink === undefined ? Buffer.concat(this.#chunks, this.#byteLength) : undefined;
+      this.#fail(
+        new PoemIncompleteError(
+          `${reasonOf(reason)} after ${this.#byteLength} bytes; the poem is incomplete`,
+          { address, cause: reason, partial, bytesReceived: this.#byteLength },
+        ),
+      );
+      return;
+    }
+    if (this.#byteLength === 0) {
+      this.#fail(
+        new EmptyPoemError('the server closed the connection without sending a poem', {
+          address,
+        }),
+      );
+      return;
+    }
+    const sink = this.#sink;
+    if (sink === undefined) {
+      // One join, once: linear in the poem's size however many chunks it came in.
+      const chunks = this.#chunks;
+      this.#chunks = [];
+      const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#byteLength);
+      this.#settled = true;
+      this.poemReceived(this.#makePoem(bytes));
+      return;
+    }
+    this.#closing = true;
+    sink.close((error) => {
+      if (this.#settled) return; // failed (a total timeout, a cancel) while the sink closed
+      if (error !== undefined) {
+        this.#fail(
+          new PoemSinkError(`cannot finish the poem: ${error.message}`, { address, cause: error }),
+        );
+        return;
+      }
+      this.#settled = true;
+      this.poemReceived(this.#makePoem(Buffer.alloc(0)));
+    });
+  }
+
+  /** Hands the complete poem to the factory, as the tutorial's protocol does. */
+  poemReceived(poem: Poem): void {
+    this.#factory().poemFinished(poem);
+  }
+
+  /**
+   * Gives up the poem because the factory failed the fetch (a total timeout, a cancel): aborts
+   * the connection and the sink, without telling the factory again.
+   */
+  abort(reason: Error): void {
+    this.#settle(reason);
+  }
+
+  /** Bytes received so far. */
+  get byteLength(): number {
+    return this.#byteLength;
+  }
+
+  #fail(error: Error): void {
+    if (this.#settle(error)) this.#factory().poemFailed(error);
+  }
+
+  /** Decides the outcome is a failure and releases everything; false if already decided. */
+  #settle(reason: Error): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    this.#cancelIdleTimer();
+    this.#chunks = [];
+    const sink = this.#sink;
+    if (sink !== undefined) {
+      try {
+        sink.abort(reason);
+      } catch (error) {
+        this.#reactor.reportError(error, 'PoemSink.abort');
+      }
+    }
+    if (this.connected) this.transport?.abortConnection();
+    return true;
+  }
+
+  #firstByte(): void {
+    this.#firstByteSeconds = this.#reactor.seconds();
+    if (this.#onEvent !== undefined) {
+      const factory = this.#factory();
+      this.#emit({
+        type: 'firstByte',
+        index: factory.index,
+        address: factory.address,
+        seconds: this.#firstByteSeconds,
+      });
+    }
+  }
+
+  #makePoem(bytes: Buffer): Poem {
+    const factory = this.#factory();
+    const destination = factory.destination ?? { host: '', port: 0 };
+    return new Poem({
+      host: destination.host,
+      port: destination.port,
+      address: factory.address,
+      bytes,
+      byteLength: this.#byteLength,
+      chunkCount: this.#chunkCount,
+      sink: this.#sink,
+      timings: {
+        startedSeconds: factory.startedSeconds,
+        connectedSeconds: this.#connectedSeconds,
+        firstByteSeconds: this.#firstByteSeconds,
+        doneSeconds: this.#reactor.seconds(),
+      },
+    });
+  }
+
+  #resumeReading(): void {
+    if (!this.#paused || this.#settled) return;
+    this.#paused = false;
+    // Time spent waiting for the sink was not the server's silence.
+    this.#lastByteSeconds = this.#reactor.seconds();
+    this.transport?.resumeProducing();
+  }
+
+  #sinkFailed(error: Error): void {
+    const address = this.#factory().address;
+    this.#fail(
+      new PoemSinkError(`cannot store the poem: ${error.message}`, { address, cause: error }),
+    );
+  }
+
+  /**
+   * Checking a timestamp when the timer fires, instead of resetting the timer for every chunk,
+   * keeps timer work off the per-chunk path.
+   */
+  readonly #onIdleTimer = (): void => {
+    this.#idleCall = undefined;
+    if (this.#settled || this.#closing) return;
+    const idle = this.#idleSeconds;
+    const now = this.#reactor.seconds();
+    if (this.#paused) {
+      this.#idleCall = this.#reactor.callLater(idle, this.#onIdleTimer);
+      return;
+    }
+    const left = this.#lastByteSeconds + idle - now;
+    if (left > TIMER_SLACK_SECONDS) {
+      this.#idleCall = this.#reactor.callLater(left, this.#onIdleTimer);
+      return;
+    }
+    this.#fail(new IdleTimeoutError(`no data for ${idle} s`, { address: this.#factory().address }));
+  };
+
+  #cancelIdleTimer(): void {
+    const call = this.#idleCall;
+    this.#idleCall = undefined;
+    if (call?.active()) call.cancel();
+  }
+
+  #emit(event: FetchEvent): void {
+    this.#factory().emit(event);
+  }
+
+  #factory(): PoetryClientFactory {
+    const factory = this.factory;
+    if (factory === undefined) throw new Error('a PoetryProtocol needs a PoetryClientFactory');
+    return factory;
+  }
+}
+
+/**
+ * Makes the PoetryProtocol for one fetch and calls exactly one of `callback(poem)` and
+ * `errback(error)`, exactly once, as the tutorial's factory does. Lifecycle:
+ *
+ *   startedConnecting → clientConnectionFailed                      → errback
+ *   startedConnecting → buildProtocol → … → poemFinished / poemFailed → callback / errback
+ *
+ * Timeouts and cancelling can end the fetch at any point: the errback is called at once and the
+ * connection attempt or connection is closed. An exception thrown by the callback or errback is
+ * reported through `reactor.reportError` and goes no further. The factory never stops the reactor.
+ */
+export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
+  override protocol = PoetryProtocol;
+  readonly reactor: IReactor;
+  readonly connectTimeoutSeconds: number;
+  readonly idleTimeoutSeconds: number;
+  readonly totalTimeoutSeconds: number;
+  /** The size cap in bytes; Infinity for none. */
+  readonly maxBytes: number;
+  readonly sink: PoemSink | undefined;
+  readonly onEvent: FetchEventListener | undefined;
+  readonly index: number;
+  /** What is being fetched; known once the connection attempt starts. */
+  destination: Address | undefined = undefined;
+  /** `host:port`; empty until the connection attempt starts. */
+  address = '';
+  /** When the connection attempt started, in reactor seconds. */
+  startedSeconds = Number.NaN;
+  #callback: PoemCallback | undefined;
+  #errback: PoemErrback | undefined;
+  readonly #signal: AbortSignal | undefined;
+  #connector: IConnector | undefined = undefined;
+  #current: PoetryProtocol | undefined = undefined;
+  #totalCall: IDelayedCall | undefined = undefined;
+
+  /** Throws RangeError for a negative or NaN timeout or size cap. */
+  constructor(callback: PoemCallback, errback: PoemErrback, options: PoetryClientOptions = {}) {
+    super();
+    const limits = checkLimits(options);
+    this.reactor = options.reactor ?? sharedReactor;
+    this.connectTimeoutSeconds = limits.connectTimeoutSeconds;
+    this.idleTimeoutSeconds = limits.idleTimeoutSeconds;
+    this.totalTimeoutSeconds = limits.totalTimeoutSeconds;
+    this.maxBytes = limits.maxBytes;
+    this.sink = options.sink;
+    this.onEvent = options.onEvent;
+    this.index = options.index ?? 0;
+    this.#signal = options.signal;
+    this.#callback = callback;
+    this.#errback = errback;
+  }
+
+  /** True until the callback or errback has been called. */
+  get pending(): boolean {
+    return this.#callback !== undefined;
+  }
+
+  override startedConnecting(connector: IConnector): void {
+    this.#connector = connector;
+    const destination = connector.getDestination();
+    this.destination = destination;
+    this.address = formatAddress(destination.host, destination.port);
+    this.startedSeconds = this.reactor.seconds();
+    if (this.onEvent !== undefined) {
+      this.emit({
+        type: 'connecting',
+        index: this.index,
+        address: this.address,
+        seconds: this.startedSeconds,
+      });
+    }
+    if (this.totalTimeoutSeconds > 0 && this.#totalCall === undefined) {
+      this.#totalCall = this.reactor.callLater(this.totalTimeoutSeconds, this.#onTotalTimeout);
+    }
+    const signal = this.#signal;
+    if (signal !== undefined) {
+      if (signal.aborted) this.cancel(signal.reason);
+      else signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  override buildProtocol(addr: Address): PoetryProtocol | null {
+    const protocol = super.buildProtocol(addr);
+    this.#current = protocol ?? undefined;
+    return protocol;
+  }
+
+  override clientConnectionFailed(_connector: IConnector, reason: Error): void {
+    this.#fail(reason);
+  }
+
+  override clientConnectionLost(_connector: IConnector, reason: Error): void {
+    // Our protocol reports its own ending; this catches a connection that never got one.
+    if (this.#current === undefined) this.#fail(reason);
+  }
+
+  /** Called by the protocol when the connection is made. */
+  protocolConnected(_protocol: PoetryProtocol, connectedSeconds: number): void {
+    if (this.onEvent !== undefined) {
+      this.emit({
+        type: 'connected',
+        index: this.index,
+        address: this.address,
+        seconds: connectedSeconds,
+      });
+    }
+  }
+
+  /** Called by the protocol with a complete poem: the callback gets it. */
+  poemFinished(poem: Poem): void {
+    const callback = this.#callback;
+    if (callback === undefined) return;
+    this.#callback = undefined;
+    this.#errback = undefined;
+    this.#release();
+    if (this.onEvent !== undefined) {
+      this.emit({
+        type: 'done',
+        index: this.index,
+        address: this.address,
+        seconds: this.reactor.seconds(),
+        bytes: poem.byteLength,
+      });
+    }
+    try {
+      callback(poem);
+    } catch (error) {
+      this.reactor.reportError(error, `${callback.name || 'poem'} callback`);
+    }
+  }
+
+  /** Called by the protocol when its poem failed: the errback gets `error`. */
+  poemFailed(error: Error): void {
+    this.#fail(error);
+  }
+
+  /**
+   * Gives the fetch up: the errback gets `UserCancelledError` (with `reason` as its cause) and
+   * the connection attempt or connection is closed. Does nothing once the fetch has ended.
+   */
+  cancel(reason?: unknown): void {
+    if (!this.pending) return;
+    this.#fail(
+      new UserCancelledError('cancelled', {
+        address: this.address === '' ? undefined : this.address,
+        cause: reason,
+      }),
+    );
+  }
+
+  /** Tells the event listener, if any; what it throws is reported, not raised. */
+  emit(event: FetchEvent): void {
+    const listener = this.onEvent;
+    if (listener === undefined) return;
+    try {
+      listener(event);
+    } catch (error) {
+      this.reactor.reportError(error, `${listener.name || 'onEvent'} listener`);
+    }
+  }
+
+  #fail(error: Error): void {
+    const errback = this.#errback;
+    if (errback === undefined) return;
+    this.#callback = undefined;
+    this.#errback = undefined;
+    this.#release();
+    // Close before telling anyone, so an errback that stops the reactor finds nothing half-open.
+    const connector = this.#connector;
+    if (connector?.state === 'connecting') connector.stopConnecting();
+    this.#current?.abort(error);
+    if (this.onEvent !== undefined) {
+      this.emit({
+        type: 'failed',
+        index: this.index,
+        address: this.address,
+        seconds: this.reactor.seconds(),
+        error,
+      });
+    }
+    try {
+      errback(error);
+    } catch (thrown) {
+      this.reactor.reportError(thrown, `${errback.name || 'poem'} errback`);
+    }
+  }
+
+  #release(): void {
+    const call = this.#totalCall;
+    this.#totalCall = undefined;
+    if (call?.active()) call.cancel();
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+  }
+
+  readonly #onTotalTimeout = (): void => {
+    this.#totalCall = undefined;
+    this.#fail(
+      new PoemTimeoutError(`no complete poem after ${this.totalTimeoutSeconds} s`, {
+        address: this.address,
+      }),
+    );
+  };
+
+  readonly #onAbort = (): void => {
+    this.cancel(this.#signal?.reason);
+  };
+}
+
+/**
+ * Fetches one poem from `host:port`: makes a PoetryClientFactory and asks the reactor to connect,
+ * as the tutorial's get_poetry. Exactly one of `callback` and `errback` is called, exactly once;
+ * neither is ever called synchronously from here. Returns the factory, whose `cancel()` gives the
+ * fetch up. Throws RangeError for a negative or NaN timeout or size cap.
+ */
+export function getPoetry(
+  host: string,
+  port: number,
+  callback: PoemCallback,
+  errback: PoemErrback,
+  options: PoetryClientOptions = {},
+): PoetryClientFactory {
+  const factory = new PoetryClientFactory(callback, errback, options);
+  factory.destination = { host, port };
+  factory.address = formatAddress(host, port);
+  const signal = options.signal;
+  if (signal?.aborted) {
+    // Cancelled before it began: no connection, and the errback still comes later, not now.
+    factory.reactor.callLater(0, () => factory.cancel(signal.reason));
+    return factory;
+  }
+  factory.reactor.connectTCP(host, port, factory, { timeout: factory.connectTimeoutSeconds });
+  return factory;
+}

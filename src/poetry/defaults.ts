@@ -1,0 +1,15 @@
+// The poetry client's defaults, in a module with no imports so the CLI can show them cheaply.
+
+/** Seconds without a byte after which a fetch gives up, unless told otherwise. */
+export const DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
+
+/** The largest poem accepted unless told otherwise: 64 MiB. */
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Fetches at once unless told otherwise. Node cannot read `ulimit -n`; it raises the soft limit
+ * to the hard one at startup, which is rarely below 1024 on Linux or macOS, and each fetch holds
+ * one descriptor (two when streaming to a file). Running out anyway fails no address: see
+ * `PoetryQueue`.
+ */
+export const DEFAULT_CONCURRENCY = 512;

@@ -1,0 +1,379 @@
+// The Promise API (fetchPoem, fetchPoems, poemsAsCompleted) and the queue that caps concurrency.
+
+import { formatAddress, systemErrorCode, UserCancelledError } from '../internet/errors.js';
+import type { Address, IDelayedCall, IReactor } from '../internet/interfaces.js';
+import { reactor as sharedReactor } from '../internet/reactor.js';
+import { parseAddress } from './address.js';
+import {
+  getPoetry,
+  type PoemCallback,
+  type PoemErrback,
+  PoetryClientFactory,
+  type PoetryClientOptions,
+} from './client.js';
+import { DEFAULT_CONCURRENCY } from './defaults.js';
+import type { FetchEvent, FetchEventListener } from './events.js';
+import type { Poem } from './poem.js';
+import type { PoemSink } from './sink.js';
+
+/** The first wait after running out of file descriptors, doubled each time it happens again. */
+const FD_BACKOFF_FIRST_SECONDS = 0.01;
+const FD_BACKOFF_MAX_SECONDS = 1;
+
+/** An address given as text (`PORT`, `HOST:PORT`, `[IPv6]:PORT`) or already parsed. */
+export type AddressLike = string | Address;
+
+/** Options for the APIs that fetch many poems. */
+export interface PoetryQueueOptions extends Omit<PoetryClientOptions, 'sink' | 'index'> {
+  /** How many fetches may run at once; the rest wait their turn. Default 512. */
+  concurrency?: number;
+  /** Makes the sink for each attempt at an address, to stream poems instead of holding them. */
+  sink?: (address: Address, index: number) => PoemSink;
+  /** Cancels every fetch not yet finished: each ends with `UserCancelledError`. */
+  signal?: AbortSignal;
+}
+
+/** How one address of a batch ended, as `Promise.allSettled` reports it, plus where it was. */
+export type PoemResult =
+  | { status: 'fulfilled'; index: number; address: string; value: Poem }
+  | { status: 'rejected'; index: number; address: string; reason: Error };
+
+function noop(): void {}
+
+function toAddress(address: AddressLike): Address {
+  return typeof address === 'string' ? parseAddress(address) : address;
+}
+
+/** True when `error` (or a cause under it) is the process or system running out of descriptors. */
+export function isOutOfFileDescriptors(error: unknown): boolean {
+  for (let depth = 0; depth < 8 && error instanceof Error; depth++) {
+    const code = systemErrorCode(error);
+    if (code === 'EMFILE' || code === 'ENFILE') return true;
+    error = error.cause;
+  }
+  return false;
+}
+
+interface Task {
+  readonly address: Address;
+  readonly label: string;
+  readonly index: number;
+  readonly callback: PoemCallback;
+  readonly errback: PoemErrback;
+  factory: PoetryClientFactory | undefined;
+}
+
+/**
+ * Runs `getPoetry` for many addresses, at most `concurrency` at a time, starting them in the
+ * order they were added. A task waiting for a slot is queued, not failed. A fetch that fails
+ * because the process ran out of file descriptors (EMFILE, ENFILE) is not failed either: it goes
+ * back to the front of the queue, and no new fetch starts until a short back-off (on the
+ * reactor's clock) has passed, so the ones running can finish and free their descriptors.
+ *
+ * Lifecycle: add()* → (every callback/errback) → close(). `cancel()` ends every task not yet
+ * finished with `UserCancelledError`; tasks added after it fail the same way.
+ */
+export class PoetryQueue {
+  readonly reactor: IReactor;
+  readonly concurrency: number;
+  readonly #options: PoetryClientOptions;
+  readonly #sinkFor: ((address: Address, index: number) => PoemSink) | undefined;
+  readonly #signal: AbortSignal | undefined;
+  readonly #waiting: Task[] = [];
+  #waitingHead = 0;
+  /** Tasks put back after running out of descriptors; they go before the waiting ones. */
+  readonly #retrying: Task[] = [];
+  readonly #running = new Set<Task>();
+  #backoffCall: IDelayedCall | undefined = undefined;
+  #backoffSeconds = FD_BACKOFF_FIRST_SECONDS;
+  #cancelReason: unknown = undefined;
+  #cancelled = false;
+
+  /** Throws RangeError for a bad concurrency, timeout or size cap. */
+  constructor(options: PoetryQueueOptions = {}) {
+    const { concurrency = DEFAULT_CONCURRENCY, sink, signal, ...clientOptions } = options;
+    if (!(Number.isInteger(concurrency) && concurrency >= 1) && concurrency !== Infinity) {
+      throw new RangeError(`concurrency must be a whole number >= 1, not ${concurrency}`);
+    }
+    this.reactor = options.reactor ?? sharedReactor;
+    // A factory checks the timeouts and size cap, so a bad one throws here, not once per fetch.
+    new PoetryClientFactory(noop, noop, clientOptions);
+    this.concurrency = concurrency;
+    this.#options = { ...clientOptions, reactor: this.reactor };
+    this.#sinkFor = sink;
+    this.#signal = signal;
+    // One listener for the whole queue: a listener per fetch would trip Node's leak warning.
+    if (signal?.aborted) this.#cancelled = true;
+    else signal?.addEventListener('abort', this.#onAbort, { once: true });
+    this.#cancelReason = signal?.reason;
+  }
+
+  /** Tasks running now. */
+  get running(): number {
+    return this.#running.size;
+  }
+
+  /** Tasks waiting for a slot. */
+  get waiting(): number {
+    return this.#waiting.length - this.#waitingHead + this.#retrying.length;
+  }
+
+  /**
+   * Queues a fetch of `address`; `index` goes into its events. Exactly one of `callback` and
+   * `errback` is called, exactly once, never synchronously from here.
+   */
+  add(address: Address, index: number, callback: PoemCallback, errback: PoemErrback): void {
+    const task: Task = {
+      address,
+      label: formatAddress(address.host, address.port),
+      index,
+      callback,
+      errback,
+      factory: undefined,
+    };
+    this.#emitQueued(task);
+    if (this.#cancelled) {
+      this.reactor.callLater(0, () => this.#deliverError(task, this.#cancelledError(task)));
+      return;
+    }
+    this.#waiting.push(task);
+    this.#pump();
+  }
+
+  /** Ends every task not yet finished with `UserCancelledError`, its `cause` being `reason`. */
+  cancel(reason?: unknown): void {
+    if (!this.#cancelled) {
+      this.#cancelled = true;
+      this.#cancelReason = reason;
+    }
+    this.#cancelBackoff();
+    const waiting = [...this.#retrying, ...this.#waiting.slice(this.#waitingHead)];
+    this.#retrying.length = 0;
+    this.#waiting.length = 0;
+    this.#waitingHead = 0;
+    for (const task of [...this.#running]) task.factory?.cancel(this.#cancelReason);
+    waiting.sort((a, b) => a.index - b.index);
+    for (const task of waiting) this.#deliverError(task, this.#cancelledError(task));
+  }
+
+  /** Stops listening to the signal; call when done with the queue. */
+  close(): void {
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#cancelBackoff();
+  }
+
+  #pump(): void {
+    while (this.#running.size < this.concurrency && this.#backoffCall === undefined) {
+      const task = this.#retrying.shift() ?? this.#nextWaiting();
+      if (task === undefined) return;
+      this.#start(task);
+    }
+  }
+
+  #nextWaiting(): Task | undefined {
+    if (this.#waitingHead >= this.#waiting.length) return undefined;
+    const task = this.#waiting[this.#waitingHead]!;
+    this.#waiting[this.#waitingHead++] = undefined as unknown as Task;
+    if (this.#waitingHead > 1024 && this.#waitingHead * 2 > this.#waiting.length) {
+      this.#waiting.splice(0, this.#waitingHead);
+      this.#waitingHead = 0;
+    }
+    return task;
+  }
+
+  #start(task: Task): void {
+    this.#running.add(task);
+    const options: PoetryClientOptions =
+      this.#sinkFor === undefined
+        ? { ...this.#options, index: task.index }
+        : { ...this.#options, index: task.index, sink: this.#sinkFor(task.address, task.index) };
+    const gotPoem = (poem: Poem): void => {
+      this.#running.delete(task);
+      this.#backoffSeconds = FD_BACKOFF_FIRST_SECONDS;
+      this.#deliver(task, poem);
+      this.#pump();
+    };
+    const poemFailed = (error: Error): void => {
+      this.#running.delete(task);
+      if (!this.#cancelled && isOutOfFileDescriptors(error)) {
+        this.#retrying.push(task);
+        this.#emitQueued(task);
+        this.#backOff();
+        return;
+      }
+      this.#deliverError(task, error);
+      this.#pump();
+    };
+    try {
+      task.factory = getPoetry(task.address.host, task.address.port, gotPoem, poemFailed, options);
+    } catch (error) {
+      this.#running.delete(task);
+      this.reactor.callLater(0, () => this.#deliverError(task, error as Error));
+    }
+  }
+
+  #backOff(): void {
+    if (this.#backoffCall !== undefined) return;
+    const delay = this.#backoffSeconds;
+    this.#backoffSeconds = Math.min(delay * 2, FD_BACKOFF_MAX_SECONDS);
+    this.#backoffCall = this.reactor.callLater(delay, () => {
+      this.#backoffCall = undefined;
+      this.#pump();
+    });
+  }
+
+  #cancelBackoff(): void {
+    const call = this.#backoffCall;
+    this.#backoffCall = undefined;
+    if (call?.active()) call.cancel();
+  }
+
+  #deliver(task: Task, poem: Poem): void {
+    try {
+      task.callback(poem);
+    } catch (error) {
+      this.reactor.reportError(error, `${task.callback.name || 'poem'} callback`);
+    }
+  }
+
+  #deliverError(task: Task, error: Error): void {
+    try {
+      task.errback(error);
+    } catch (thrown) {
+      this.reactor.reportError(thrown, `${task.errback.name || 'poem'} errback`);
+    }
+  }
+
+  #cancelledError(task: Task): UserCancelledError {
+    const error = new UserCancelledError('cancelled', {
+      address: task.label,
+      cause: this.#cancelReason,
+    });
+    const listener = this.#options.onEvent;
+    if (listener !== undefined) {
+      this.#emitTo(listener, {
+        type: 'failed',
+        index: task.index,
+        address: task.label,
+        seconds: this.reactor.seconds(),
+        error,
+      });
+    }
+    return error;
+  }
+
+  #emitQueued(task: Task): void {
+    const listener = this.#options.onEvent;
+    if (listener === undefined) return;
+    this.#emitTo(listener, {
+      type: 'queued',
+      index: task.index,
+      address: task.label,
+      seconds: this.reactor.seconds(),
+    });
+  }
+
+  #emitTo(listener: FetchEventListener, event: FetchEvent): void {
+    try {
+      listener(event);
+    } catch (error) {
+      this.reactor.reportError(error, `${listener.name || 'onEvent'} listener`);
+    }
+  }
+
+  readonly #onAbort = (): void => {
+    this.cancel(this.#signal?.reason);
+  };
+}
+
+/**
+ * Fetches one poem. Resolves to the Poem; rejects with the reason the fetch failed (for a bad
+ * address, `InvalidAddressError`; for `signal`, `UserCancelledError`).
+ */
+export function fetchPoem(address: AddressLike, options: PoetryClientOptions = {}): Promise<Poem> {
+  return new Promise<Poem>((resolve, reject) => {
+    const { host, port } = toAddress(address);
+    getPoetry(host, port, resolve, reject, options);
+  });
+}
+
+/**
+ * Fetches many poems, at most `concurrency` at once. Resolves, once every fetch has ended, to
+ * one result per address in argument order; never rejects for a failed fetch. Rejects with
+ * `InvalidAddressError` before connecting anywhere if any address is malformed.
+ */
+export function fetchPoems(
+  addresses: readonly AddressLike[],
+  options: PoetryQueueOptions = {},
+): Promise<PoemResult[]> {
+  return new Promise<PoemResult[]>((resolve) => {
+    const targets = addresses.map(toAddress);
+    const results = new Array<PoemResult>(targets.length);
+    if (targets.length === 0) {
+      resolve(results);
+      return;
+    }
+    const queue = new PoetryQueue(options);
+    let left = targets.length;
+    const settle = (result: PoemResult): void => {
+      results[result.index] = result;
+      if (--left === 0) {
+        queue.close();
+        resolve(results);
+      }
+    };
+    targets.forEach((target, index) => {
+      const address = formatAddress(target.host, target.port);
+      queue.add(
+        target,
+        index,
+        (value) => settle({ status: 'fulfilled', index, address, value }),
+        (reason) => settle({ status: 'rejected', index, address, reason }),
+      );
+    });
+  });
+}
+
+/**
+ * Fetches many poems, at most `concurrency` at once, and yields each result as its fetch ends
+ * (fastest first). Fetching starts at the first `next()`. Leaving the loop early (`break`,
+ * `return`, an exception) cancels the fetches not yet finished.
+ */
+export async function* poemsAsCompleted(
+  addresses: readonly AddressLike[],
+  options: PoetryQueueOptions = {},
+): AsyncGenerator<PoemResult, void, undefined> {
+  const targets = addresses.map(toAddress);
+  if (targets.length === 0) return;
+  const finished: PoemResult[] = [];
+  let wake: (() => void) | undefined;
+  const push = (result: PoemResult): void => {
+    finished.push(result);
+    const resume = wake;
+    wake = undefined;
+    resume?.();
+  };
+  const queue = new PoetryQueue(options);
+  try {
+    targets.forEach((target, index) => {
+      const address = formatAddress(target.host, target.port);
+      queue.add(
+        target,
+        index,
+        (value) => push({ status: 'fulfilled', index, address, value }),
+        (reason) => push({ status: 'rejected', index, address, reason }),
+      );
+    });
+    for (let yielded = 0; yielded < targets.length; yielded++) {
+      while (finished.length === 0) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+      yield finished.shift()!;
+    }
+  } finally {
+    queue.cancel();
+    queue.close();
+  }
+}

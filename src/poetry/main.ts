@@ -1,0 +1,82 @@
+// poetryMain: the tutorial's main program, which runs the reactor until every poem has ended.
+
+import { formatAddress } from '../internet/errors.js';
+import { reactor as sharedReactor } from '../internet/reactor.js';
+import { parseAddress } from './address.js';
+import {
+  type AddressLike,
+  type PoemResult,
+  PoetryQueue,
+  type PoetryQueueOptions,
+} from './fetch.js';
+import type { Poem } from './poem.js';
+
+export interface PoetryMainResult {
+  /** The poems, in the order they finished (the tutorial's `poems` list). */
+  poems: Poem[];
+  /** The failures, in the order they happened (the tutorial's `errors` list). */
+  errors: Error[];
+  /** One result per address, in argument order. */
+  results: PoemResult[];
+  /** From the first connection attempt to the last poem or failure, in reactor seconds. */
+  elapsedSeconds: number;
+}
+
+/**
+ * The tutorial's `poetry_main` without the printing: a `getPoetry` per address (through a
+ * `PoetryQueue`, so at most `concurrency` run at once) with `gotPoem` and `poemFailed` filling
+ * the `poems` and `errors` lists, and the reactor run until `poemDone` sees that poems plus
+ * errors equal the number of addresses and stops it. The protocol and factory never stop it.
+ *
+ * Rejects with `InvalidAddressError` (before connecting anywhere) for a malformed address, and
+ * with `ReactorAlreadyRunningError` if the reactor is already running.
+ */
+export async function poetryMain(
+  addresses: readonly AddressLike[],
+  options: PoetryQueueOptions = {},
+): Promise<PoetryMainResult> {
+  const targets = addresses.map((address) =>
+    typeof address === 'string' ? parseAddress(address) : address,
+  );
+  const reactor = options.reactor ?? sharedReactor;
+  const poems: Poem[] = [];
+  const errors: Error[] = [];
+  const results = new Array<PoemResult>(targets.length);
+  if (targets.length === 0) return { poems, errors, results, elapsedSeconds: 0 };
+
+  const queue = new PoetryQueue({ ...options, reactor });
+  const startedSeconds = reactor.seconds();
+  let endedSeconds = startedSeconds;
+  // Run first: every callback comes later than this, so poemDone always finds it running.
+  const stopped = reactor.run();
+
+  function poemDone(): void {
+    if (poems.length + errors.length === targets.length) {
+      endedSeconds = reactor.seconds();
+      if (reactor.running) reactor.stop();
+    }
+  }
+
+  targets.forEach((target, index) => {
+    const address = formatAddress(target.host, target.port);
+    function gotPoem(poem: Poem): void {
+      poems.push(poem);
+      results[index] = { status: 'fulfilled', index, address, value: poem };
+      poemDone();
+    }
+    function poemFailed(error: Error): void {
+      errors.push(error);
+      results[index] = { status: 'rejected', index, address, reason: error };
+      poemDone();
+    }
+    queue.add(target, index, gotPoem, poemFailed);
+  });
+
+  await stopped;
+  queue.close();
+  // Someone else stopped the reactor before every fetch ended: what is left was cut off.
+  if (poems.length + errors.length < targets.length) {
+    queue.cancel(new Error('the reactor was stopped'));
+  }
+  return { poems, errors, results, elapsedSeconds: endedSeconds - startedSeconds };
+}

@@ -1,0 +1,105 @@
+// The client library over real loopback sockets: the real reactor, streaming, cancelling.
+
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { UserCancelledError } from '../../src/internet/errors.js';
+import { Reactor } from '../../src/internet/reactor.js';
+import { PoemIncompleteError, PoemTooLargeError } from '../../src/poetry/errors.js';
+import { fetchPoem, fetchPoems } from '../../src/poetry/fetch.js';
+import { FileSink } from '../../src/poetry/sink.js';
+import {
+  type Peer,
+  startBlackholePeer,
+  startFloodPeer,
+  startPoetryPeer,
+  startResetPeer,
+} from '../helpers/peers.js';
+
+const peers: Peer[] = [];
+const dirs: string[] = [];
+const errors: { error: unknown; where: string }[] = [];
+const reactor = new Reactor({
+  reportError: (error, where) => errors.push({ error, where }),
+  // Nothing here may reach a real DNS server.
+  lookup: (hostname, _options, callback) =>
+    callback(new Error(`unexpected lookup of ${hostname}`) as NodeJS.ErrnoException, '', 4),
+});
+
+async function peer(started: Promise<Peer>): Promise<Peer> {
+  const p = await started;
+  peers.push(p);
+  return p;
+}
+
+afterEach(async () => {
+  await Promise.all(peers.splice(0).map((p) => p.close()));
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  expect(errors.splice(0)).toEqual([]);
+});
+
+/** A FileSink that counts how often it asked the fetch to pause. */
+class CountingSink extends FileSink {
+  pauses = 0;
+  override write(chunk: Buffer): boolean {
+    const room = super.write(chunk);
+    if (!room) this.pauses++;
+    return room;
+  }
+}
+
+describe('the client library on loopback', () => {
+  it('fetches poems over 127.0.0.1 and ::1, and localhost finds a server on either', async () => {
+    const v4 = await peer(startPoetryPeer('four\n', { host: '127.0.0.1' }));
+    const v6 = await peer(startPoetryPeer('six\n', { host: '::1' }));
+    const results = await fetchPoems(
+      [v4.address, v6.address, `localhost:${v4.port}`, `localhost:${v6.port}`],
+      { reactor },
+    );
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value.text : r.reason))).toEqual([
+      'four\n',
+      'six\n',
+      'four\n',
+      'six\n',
+    ]);
+  });
+
+  it('streams a large poem to a file, pausing the socket while the file catches up', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'poetry-stream-'));
+    dirs.push(dir);
+    const big = Buffer.alloc(24 * 1024 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = 97 + (i % 26);
+    const server = await peer(startPoetryPeer(big));
+    const sink = new CountingSink(join(dir, 'big.txt'));
+    const poem = await fetchPoem(server.address, { reactor, sink });
+    expect(poem.byteLength).toBe(big.length);
+    expect(poem.bytes.length).toBe(0);
+    expect(sink.pauses).toBeGreaterThan(0);
+    expect((await stat(sink.path)).size).toBe(big.length);
+    expect((await readFile(sink.path)).equals(big)).toBe(true);
+  });
+
+  it('aborts a flood at the size cap and reports PoemTooLargeError', async () => {
+    const server = await peer(startFloodPeer());
+    await expect(
+      fetchPoem(server.address, { reactor, maxBytes: 1_000_000 }),
+    ).rejects.toBeInstanceOf(PoemTooLargeError);
+  });
+
+  it('reports a reset mid-poem with the bytes that did arrive', async () => {
+    const server = await peer(startResetPeer('Half a po'));
+    const error = await fetchPoem(server.address, { reactor }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PoemIncompleteError);
+    expect((error as PoemIncompleteError).partial.toString()).toBe('Half a po');
+  });
+
+  it('closes the connection when the signal aborts', async () => {
+    const server = await peer(startBlackholePeer());
+    const controller = new AbortController();
+    const fetching = fetchPoem(server.address, { reactor, signal: controller.signal });
+    while (server.connections === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort();
+    await expect(fetching).rejects.toBeInstanceOf(UserCancelledError);
+  });
+});

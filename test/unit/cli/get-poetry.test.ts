@@ -1,0 +1,251 @@
+// The get-poetry command's options and its run, on the fake reactor with fake terminals.
+
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/cli/command.js';
+import {
+  type GetPoetryOptions,
+  getPoetryProgram,
+  parseAddressArguments,
+} from '../../../src/cli/get-poetry-program.js';
+import {
+  type CommandIO,
+  type OutputStream,
+  runGetPoetry,
+} from '../../../src/cli/get-poetry-run.js';
+import { ConnectionDone, ConnectionRefusedError } from '../../../src/internet/errors.js';
+import type { Address } from '../../../src/internet/interfaces.js';
+import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from '../../../src/internet/reactor.js';
+import type { PoetryProtocol } from '../../../src/poetry/client.js';
+import { type MemoryConnector, MemoryReactor } from '../../../src/testing/index.js';
+
+class FakeStream implements OutputStream {
+  readonly chunks: Buffer[] = [];
+  isTTY: boolean;
+  columns = 80;
+  rows = 24;
+  constructor(isTTY = false) {
+    this.isTTY = isTTY;
+  }
+  write(chunk: string | Uint8Array): boolean {
+    this.chunks.push(Buffer.from(chunk));
+    return true;
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString();
+  }
+}
+
+function parse(args: string[]): GetPoetryOptions {
+  const program = getPoetryProgram();
+  program.parse(args, { from: 'user' });
+  return program.opts<GetPoetryOptions>();
+}
+
+function fakeIO(tty = false) {
+  const reactor = new MemoryReactor();
+  const stdout = new FakeStream(tty);
+  const stderr = new FakeStream(tty);
+  const interrupts: (() => void)[] = [];
+  const exits: number[] = [];
+  const io: CommandIO = {
+    stdout,
+    stderr,
+    env: {},
+    reactor,
+    onInterrupt(handler) {
+      interrupts.push(handler);
+      return () => interrupts.splice(interrupts.indexOf(handler), 1);
+    },
+    exit(status): never {
+      exits.push(status);
+      throw new Error(`exit ${status}`);
+    },
+  };
+  return { io, reactor, stdout, stderr, interrupts, exits };
+}
+
+function serve(connector: MemoryConnector, poem: string, chunkSize = poem.length): void {
+  const protocol = connector.accept() as PoetryProtocol;
+  const bytes = Buffer.from(poem);
+  for (let i = 0; i < bytes.length; i += chunkSize) {
+    protocol.dataReceived(bytes.subarray(i, i + chunkSize));
+  }
+  connector.lose(new ConnectionDone('connection closed cleanly'));
+}
+
+const addresses = (...ports: number[]): Address[] =>
+  ports.map((port) => ({ host: '127.0.0.1', port }));
+
+describe('get-poetry options', () => {
+  it('defaults to the reactor’s connect timeout, 60 s idle, no total, 64 MiB, 512 at once', () => {
+    expect(parse(['10000'])).toMatchObject({
+      connectTimeout: DEFAULT_CONNECT_TIMEOUT_SECONDS,
+      idleTimeout: 60,
+      timeout: 0,
+      maxBytes: 64 * 1024 * 1024,
+      concurrency: 512,
+      progress: true,
+    });
+  });
+
+  it('parses every option', () => {
+    const options = parse([
+      '--connect-timeout',
+      '1.5',
+      '--idle-timeout',
+      '0',
+      '--timeout',
+      '9',
+      '--max-bytes',
+      '100',
+      '--concurrency',
+      '3',
+      '--verbose',
+      '--raw',
+      '--no-progress',
+      '--json',
+      '--output',
+      'dir',
+      '10000',
+    ]);
+    expect(options).toEqual({
+      connectTimeout: 1.5,
+      idleTimeout: 0,
+      timeout: 9,
+      maxBytes: 100,
+      concurrency: 3,
+      verbose: true,
+      raw: true,
+      progress: false,
+      json: true,
+      output: 'dir',
+    });
+  });
+
+  it('turns a malformed address into a usage error naming it', () => {
+    expect(parseAddressArguments(['10000', '[::1]:7'])).toEqual([
+      { host: 'localhost', port: 10000 },
+      { host: '::1', port: 7 },
+    ]);
+    expect(() => parseAddressArguments(['10000', '1e4'])).toThrow(UsageError);
+    expect(() => parseAddressArguments(['1e4'])).toThrow(/"1e4"/);
+  });
+});
+
+describe('runGetPoetry', () => {
+  it('prints the poems, a summary, and exits 0 when every address gave a poem', async () => {
+    const { io, reactor, stdout, stderr } = fakeIO();
+    const run = runGetPoetry(addresses(1, 2), parse(['1']), io);
+    serve(reactor.tcpClients[1]!, 'two\n');
+    serve(reactor.tcpClients[0]!, 'one\n');
+    expect(await run).toBe(0);
+    expect(stdout.text()).toBe(
+      '==> Task 1: 127.0.0.1:1 <==\none\n\n==> Task 2: 127.0.0.1:2 <==\ntwo\n',
+    );
+    expect(stderr.text()).toMatch(/^Got 2 poems \(8 bytes\) in 0\.000 s\.\n$/);
+  });
+
+  it('exits 1 when any address failed', async () => {
+    const { io, reactor, stderr } = fakeIO();
+    const run = runGetPoetry(addresses(1, 2), parse(['1']), io);
+    serve(reactor.tcpClients[0]!, 'one\n');
+    reactor.tcpClients[1]!.fail(
+      new ConnectionRefusedError('connection refused', { address: '127.0.0.1:2' }),
+    );
+    expect(await run).toBe(1);
+    expect(stderr.text()).toContain('1 failed:\n  127.0.0.1:2: connection refused\n');
+  });
+
+  it('passes the timeouts, size cap and concurrency on to the fetches', async () => {
+    const { io, reactor } = fakeIO();
+    const run = runGetPoetry(
+      addresses(1, 2, 3),
+      parse(['--connect-timeout', '2', '--concurrency', '2', '--max-bytes', '3', '1']),
+      io,
+    );
+    expect(reactor.tcpClients).toHaveLength(2);
+    expect(reactor.tcpClients[0]!.timeoutSeconds).toBe(2);
+    serve(reactor.tcpClients[0]!, 'four');
+    serve(reactor.tcpClients[1]!, 'ok');
+    serve(reactor.tcpClients[2]!, 'ok');
+    expect(await run).toBe(1);
+  });
+
+  it('prints a line per chunk with --verbose, as the tutorial’s client 2.0 did', async () => {
+    const { io, reactor, stderr } = fakeIO();
+    const run = runGetPoetry(addresses(10000), parse(['--verbose', '1']), io);
+    serve(reactor.tcpClients[0]!, '0123456789abcdefghijXYZ', 10);
+    expect(await run).toBe(0);
+    expect(stderr.text().split('\n').slice(0, 4)).toEqual([
+      'Task 1: got 10 bytes of poetry from 127.0.0.1:10000',
+      'Task 1: got 10 bytes of poetry from 127.0.0.1:10000',
+      'Task 1: got 3 bytes of poetry from 127.0.0.1:10000',
+      'Task 1 finished (23 bytes)',
+    ]);
+  });
+
+  it('exits 130 on Ctrl-C, printing what finished and reporting the rest cancelled', async () => {
+    const { io, reactor, stdout, stderr, interrupts } = fakeIO();
+    const run = runGetPoetry(addresses(1, 2), parse(['1']), io);
+    serve(reactor.tcpClients[0]!, 'one\n');
+    interrupts[0]!();
+    expect(await run).toBe(130);
+    expect(stdout.text()).toBe('==> Task 1: 127.0.0.1:1 <==\none\n');
+    expect(stderr.text()).toContain('Interrupted.\n1 failed:\n  127.0.0.1:2: cancelled\n');
+    expect(interrupts).toEqual([]);
+    expect(reactor.tcpClients[1]!.state).toBe('disconnected');
+  });
+
+  it('leaves at once on a second Ctrl-C', () => {
+    const { io, interrupts, exits } = fakeIO();
+    void runGetPoetry(addresses(1), parse(['1']), io);
+    const handler = interrupts[0]!;
+    handler();
+    expect(() => handler()).toThrow('exit 130');
+    expect(exits).toEqual([130]);
+  });
+
+  it('shows live progress on stderr only when stdout and stderr are terminals', async () => {
+    const tty = fakeIO(true);
+    const run = runGetPoetry(addresses(1), parse(['1']), tty.io);
+    tty.reactor.advance(0.1);
+    serve(tty.reactor.tcpClients[0]!, 'one\n');
+    await run;
+    expect(tty.stderr.text()).toContain('127.0.0.1:1');
+    expect(tty.stderr.text()).toContain('\x1b[0J');
+
+    const piped = fakeIO(false);
+    const run2 = runGetPoetry(addresses(1), parse(['1']), piped.io);
+    serve(piped.reactor.tcpClients[0]!, 'one\n');
+    await run2;
+    expect(piped.stderr.text()).not.toContain('\x1b[');
+
+    const noProgress = fakeIO(true);
+    const run3 = runGetPoetry(addresses(1), parse(['--no-progress', '1']), noProgress.io);
+    serve(noProgress.reactor.tcpClients[0]!, 'one\n');
+    await run3;
+    expect(noProgress.stderr.text()).not.toContain('\x1b[0J');
+  });
+
+  it('escapes control characters on a terminal unless --raw', async () => {
+    const tty = fakeIO(true);
+    const run = runGetPoetry(addresses(1), parse(['--no-progress', '1']), tty.io);
+    serve(tty.reactor.tcpClients[0]!, 'x\x1b[2Jy\n');
+    await run;
+    expect(tty.stdout.text()).toBe('x^[[2Jy\n');
+
+    const raw = fakeIO(true);
+    const run2 = runGetPoetry(addresses(1), parse(['--no-progress', '--raw', '1']), raw.io);
+    serve(raw.reactor.tcpClients[0]!, 'x\x1b[2Jy\n');
+    await run2;
+    expect(raw.stdout.text()).toBe('x\x1b[2Jy\n');
+  });
+
+  it('prints nothing on stdout with --quiet', async () => {
+    const { io, reactor, stdout } = fakeIO();
+    const run = runGetPoetry(addresses(1), parse(['--quiet', '1']), io);
+    serve(reactor.tcpClients[0]!, 'one\n');
+    expect(await run).toBe(0);
+    expect(stdout.chunks).toEqual([]);
+  });
+});
