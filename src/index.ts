@@ -94,3 +94,15 @@ export {
 export { type PoetryMainResult, poetryMain } from './poetry/main.js';
 export { Poem, type PoemInit, type PoemTimings } from './poetry/poem.js';
 export { FileSink, type PoemSink, type PoemSinkListener } from './poetry/sink.js';
+export {
+  renderTimeline,
+  renderTimelineHtml,
+  renderTimelineSvg,
+  summarizeTimeline,
+  type TimelineFormat,
+  type TimelineOptions,
+  TimelineRecorder,
+  type TimelineRun,
+  type TimelineSummary,
+  timelineFormatOf,
+} from './timeline/index.js';

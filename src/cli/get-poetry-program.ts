@@ -1,6 +1,6 @@
 // get-poetry's command line: its options, their defaults, and turning arguments into addresses.
 
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from '../internet/defaults.js';
 import type { Address } from '../internet/interfaces.js';
 import { parseAddress } from '../poetry/address.js';
@@ -17,6 +17,7 @@ import {
   parseSeconds,
   UsageError,
 } from './command.js';
+import { isTimelinePath } from './timeline-path.js';
 
 /** The options as commander parses them. */
 export interface GetPoetryOptions {
@@ -32,6 +33,7 @@ export interface GetPoetryOptions {
   progress: boolean;
   json?: boolean;
   output?: string;
+  timeline?: string;
 }
 
 const DESCRIPTION = `Fetch poems from poetry servers, all at once, and print them in the order given.
@@ -95,7 +97,19 @@ export function getPoetryProgram(): Command {
       '-o, --output <dir>',
       'stream each poem into DIR/NNN-HOST-PORT.txt instead of printing it',
     )
+    .option(
+      '--timeline <file>',
+      'after the run, draw its timeline into FILE (.svg, or .html to hover chunks)',
+      parseTimelinePath,
+    )
     .addHelpText('after', AFTER_HELP);
+}
+
+function parseTimelinePath(path: string): string {
+  if (!isTimelinePath(path)) {
+    throw new InvalidArgumentError(`the timeline file must end in .svg or .html, got '${path}'`);
+  }
+  return path;
 }
 
 /** Parses the address arguments; a malformed one is a usage error naming it. */

@@ -91,6 +91,11 @@ export async function runGetPoetry(
     : undefined;
   let onEvent: FetchEventListener | undefined = progress?.onEvent;
   if (options.verbose) onEvent = verboseListener(stderr);
+  // Loaded only when asked for: drawing is no part of fetching.
+  const timeline = options.timeline === undefined ? undefined : await import('./timeline-file.js');
+  const recorder =
+    timeline === undefined ? undefined : new timeline.TimelineRecorder(io.reactor, labels);
+  if (recorder !== undefined) onEvent = recorder.tee(onEvent);
 
   const controller = new AbortController();
   let interrupted = false;
@@ -121,6 +126,7 @@ export async function runGetPoetry(
     stopListening();
   }
 
+  const timelineRun = recorder?.finish();
   const { results, elapsedSeconds } = result;
   if (options.json) {
     stdout.write(jsonOutput(results, elapsedSeconds, files));
@@ -130,8 +136,19 @@ export async function runGetPoetry(
   }
   stderr.write(summary(results, elapsedSeconds, { colors, outputDir, interrupted }));
 
+  let timelineWritten = true;
+  if (timeline !== undefined && timelineRun !== undefined && options.timeline !== undefined) {
+    try {
+      stderr.write(`${await timeline.writeTimeline(options.timeline, timelineRun)}\n`);
+    } catch (error) {
+      timelineWritten = false;
+      stderr.write(`get-poetry: ${escapeControlCharacters((error as Error).message)}\n`);
+    }
+  }
+
   if (interrupted) return EXIT_INTERRUPTED;
-  return results.every((r) => r.status === 'fulfilled') ? EXIT_OK : EXIT_FAILURE;
+  const allPoems = results.every((r) => r.status === 'fulfilled');
+  return allPoems && timelineWritten ? EXIT_OK : EXIT_FAILURE;
 }
 
 /** The tutorial's client 2.0 output: a line per chunk, and one when each task ends. */

@@ -1,0 +1,63 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Peer, refusedPort, startPoetryPeer } from '../helpers/peers.js';
+import { killRunningClis, runCli } from '../helpers/run-cli.js';
+
+describe('get-poetry --timeline', () => {
+  const peers: Peer[] = [];
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'poetry-timeline-'));
+  });
+
+  afterEach(async () => {
+    killRunningClis();
+    await Promise.all(peers.splice(0).map((peer) => peer.close()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('draws one lane per address, in argument order, with a mark per chunk and the failure', async () => {
+    const slow = await startPoetryPeer('four chunks of poetry!!', { chunkSize: 6, delayMs: 20 });
+    const fast = await startPoetryPeer('all at once\n');
+    peers.push(slow, fast);
+    const refused = `127.0.0.1:${await refusedPort()}`;
+    const file = join(dir, 'run.html');
+    const { status, stderr } = await runCli('get-poetry', [
+      '--quiet',
+      '--timeline',
+      file,
+      slow.address,
+      refused,
+      fast.address,
+    ]);
+    expect(status).toBe(1);
+    expect(stderr).toContain(`timeline of 3 addresses (2 poems, 1 failed, 5 chunks over`);
+    expect(stderr).toContain(`written to ${file}`);
+    const html = await readFile(file, 'utf8');
+    const lanes = [...html.matchAll(/<g class="lane" data-lane="(\d)" data-address="([^"]+)"/g)]
+      .map((m) => [Number(m[1]), m[2]] as const)
+      .sort((a, b) => a[0] - b[0])
+      .map(([, address]) => address);
+    expect(lanes).toEqual([slow.address, refused, fast.address]);
+    expect(html).toContain('connection refused');
+    expect(html).not.toMatch(/<script|https?:/);
+  });
+
+  it('writes SVG for a .svg file', async () => {
+    const peer = await startPoetryPeer('a poem\n');
+    peers.push(peer);
+    const file = join(dir, 'run.svg');
+    const { status } = await runCli('get-poetry', ['--quiet', '--timeline', file, peer.address]);
+    expect(status).toBe(0);
+    expect(await readFile(file, 'utf8')).toMatch(/^(<\?xml[^>]*>\s*)?<svg /);
+  });
+
+  it('refuses a timeline file that is neither .svg nor .html, before fetching', async () => {
+    const { status, stderr } = await runCli('get-poetry', ['--timeline', 'run.png', '10000']);
+    expect(status).toBe(2);
+    expect(stderr).toContain('must end in .svg or .html');
+  });
+});
