@@ -93,6 +93,34 @@ export {
 } from './poetry/fetch.js';
 export { type PoetryMainResult, poetryMain } from './poetry/main.js';
 export { Poem, type PoemInit, type PoemTimings } from './poetry/poem.js';
+export {
+  DEFAULT_BACKLOG,
+  DEFAULT_DELAY_SECONDS,
+  DEFAULT_GRACE_SECONDS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_NUM_BYTES,
+  DEFAULT_STALL_TIMEOUT_SECONDS,
+  PoetryServer,
+  PoetryServerFactory,
+  type PoetryServerOptions,
+  PoetryServerProtocol,
+  type ServeOptions,
+  type ServerLogger,
+  servePoetry,
+  silentLogger,
+} from './poetry/server.js';
+export {
+  type BlockReader,
+  BufferPoemSource,
+  DEFAULT_IN_MEMORY_LIMIT_BYTES,
+  FileHandleReader,
+  FilePoemSource,
+  type OpenPoemFileOptions,
+  openPoemFile,
+  type PoemCursor,
+  PoemFileError,
+  type PoemSource,
+} from './poetry/server-source.js';
 export { FileSink, type PoemSink, type PoemSinkListener } from './poetry/sink.js';
 export {
   renderTimeline,
