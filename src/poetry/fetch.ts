@@ -322,15 +322,24 @@ export function fetchPoems(
         resolve(results);
       }
     };
-    targets.forEach((target, index) => {
-      const address = formatAddress(target.host, target.port);
-      queue.add(
-        target,
-        index,
-        (value) => settle({ status: 'fulfilled', index, address, value }),
-        (reason) => settle({ status: 'rejected', index, address, reason }),
-      );
-    });
+    addAll(queue, targets, settle);
+  });
+}
+
+/** Queues a fetch per target, each ending in one `PoemResult` handed to `onResult`. */
+function addAll(
+  queue: PoetryQueue,
+  targets: readonly Address[],
+  onResult: (result: PoemResult) => void,
+): void {
+  targets.forEach((target, index) => {
+    const address = formatAddress(target.host, target.port);
+    queue.add(
+      target,
+      index,
+      (value) => onResult({ status: 'fulfilled', index, address, value }),
+      (reason) => onResult({ status: 'rejected', index, address, reason }),
+    );
   });
 }
 
@@ -355,15 +364,7 @@ export async function* poemsAsCompleted(
   };
   const queue = new PoetryQueue(options);
   try {
-    targets.forEach((target, index) => {
-      const address = formatAddress(target.host, target.port);
-      queue.add(
-        target,
-        index,
-        (value) => push({ status: 'fulfilled', index, address, value }),
-        (reason) => push({ status: 'rejected', index, address, reason }),
-      );
-    });
+    addAll(queue, targets, push);
     for (let yielded = 0; yielded < targets.length; yielded++) {
       while (finished.length === 0) {
         await new Promise<void>((resolve) => {
