@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { escapeControlCharacters } from './terminal.js';
 
 /** Exit statuses, the same for every command. */
 export const EXIT_OK = 0;
@@ -40,12 +41,16 @@ export function createProgram(name: string, description: string): Command {
  * anything else unexpected becomes one line and status 1, never a stack trace.
  */
 export async function runCommand(name: string, main: () => Promise<number>): Promise<void> {
-  // A reader that goes away (`get-poetry … | head`) is not an error worth a stack trace; the
-  // writes after it are dropped and the exit status stays what the work made it.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+  // A reader that goes away (`get-poetry … | head`, or `2> >(head -1)`) is not an error worth a
+  // stack trace, nor a reason to lose what goes to the other stream: the writes after it are
+  // dropped and the exit status stays what the work made it.
+  process.stdout.on('error', function stdoutFailed(error: NodeJS.ErrnoException) {
+    if (isReaderGone(error)) return;
     process.stderr.write(`${name}: cannot write to standard output: ${error.message}\n`);
     process.exitCode = EXIT_FAILURE;
+  });
+  process.stderr.on('error', function stderrFailed(error: NodeJS.ErrnoException) {
+    if (!isReaderGone(error)) process.exitCode = EXIT_FAILURE;
   });
   try {
     process.exitCode = await main();
@@ -54,20 +59,25 @@ export async function runCommand(name: string, main: () => Promise<number>): Pro
   }
 }
 
+function isReaderGone(error: NodeJS.ErrnoException): boolean {
+  return error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED';
+}
+
 function reportFailure(name: string, error: unknown): number {
   if (error instanceof CommanderError) {
     // Help and version are "errors" only to commander: they have been printed, status 0.
     if (error.exitCode === 0) return EXIT_OK;
-    const message = error.message.replace(/^error: /, '');
+    const message = escapeControlCharacters(error.message.replace(/^error: /, ''));
     process.stderr.write(`${name}: ${message}\n(see '${name} --help')\n`);
     return EXIT_USAGE;
   }
   if (error instanceof UsageError) {
-    process.stderr.write(`${name}: ${error.message}\n(see '${name} --help')\n`);
+    const message = escapeControlCharacters(error.message);
+    process.stderr.write(`${name}: ${message}\n(see '${name} --help')\n`);
     return EXIT_USAGE;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`${name}: ${message}\n`);
+  process.stderr.write(`${name}: ${escapeControlCharacters(message)}\n`);
   return EXIT_FAILURE;
 }
 

@@ -93,6 +93,8 @@ export async function runGetPoetry(
   if (options.verbose) onEvent = verboseListener(stderr);
   // Loaded only when asked for: drawing is no part of fetching.
   const timeline = options.timeline === undefined ? undefined : await import('./timeline-file.js');
+  // A timeline that cannot be written should stop the run before it starts, not after.
+  if (options.timeline !== undefined) await timeline?.checkWritable(options.timeline);
   const recorder =
     timeline === undefined ? undefined : new timeline.TimelineRecorder(io.reactor, labels);
   if (recorder !== undefined) onEvent = recorder.tee(onEvent);

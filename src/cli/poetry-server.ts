@@ -65,6 +65,7 @@ function parseArguments(argv: readonly string[]): { file: string; options: Serve
     .option(
       '--iface <HOST>',
       'the interface to listen on (0.0.0.0 or :: for every interface)',
+      parseInterface,
       'localhost',
     )
     .option(
@@ -119,6 +120,14 @@ function parseArguments(argv: readonly string[]): { file: string; options: Serve
  * Writes log lines to stdout. A script that read the first line and closed the pipe must not
  * crash the server: after a write error the logger goes quiet.
  */
+/** An empty interface would mean every interface to node:net: that must be asked for by name. */
+function parseInterface(value: string): string {
+  if (value.trim() === '') {
+    throw new InvalidArgumentError('expected a host name or address (0.0.0.0 or :: for all)');
+  }
+  return value;
+}
+
 function stdoutLogger(quiet: boolean): ServerLogger {
   let open = true;
   process.stdout.on('error', () => {

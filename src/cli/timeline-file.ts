@@ -1,6 +1,8 @@
 // Writing a run's timeline to the file a user named, for get-poetry --timeline and the demo.
 
-import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { describeSystemError } from '../internet/errors.js';
 import {
   renderTimeline,
@@ -8,6 +10,15 @@ import {
   type TimelineRun,
   timelineFormatOf,
 } from '../timeline/index.js';
+
+/** Throws an Error naming the file and the reason when its folder cannot be written to. */
+export async function checkWritable(path: string): Promise<void> {
+  try {
+    await access(dirname(resolve(path)), constants.W_OK);
+  } catch (error) {
+    throw new Error(`cannot write the timeline to ${path}: ${describeSystemError(error)}`);
+  }
+}
 
 /**
  * Draws `run` into `path` (SVG or HTML by its extension) and returns the sentence that says so:

@@ -142,7 +142,7 @@ export function connectErrorFrom(error: unknown, address: string): ConnectError 
 }
 
 /** Turns the error that ended an open connection into a `ConnectionLost`. */
-export function connectionLostFrom(error: unknown, address: string): ConnectionLost {
+export function connectionLostFrom(error: unknown, address: string | undefined): ConnectionLost {
   return new ConnectionLost(describeSystemError(error), { address, cause: error });
 }
 

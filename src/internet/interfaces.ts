@@ -128,7 +128,10 @@ export interface IClientFactory extends IProtocolFactory {
 export interface IListeningPort {
   /** The local address, with the real port when port 0 was asked for. */
   getHost(): Address;
-  /** Stops accepting; connections already made go on. Resolves once the port is closed. */
+  /**
+   * Stops accepting at once (the listening socket is closed before this returns); connections
+   * already made go on. Resolves when that is done.
+   */
   stopListening(): Promise<void>;
 }
 

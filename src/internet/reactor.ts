@@ -18,6 +18,7 @@ import type {
 } from './interfaces.js';
 import {
   type LookupFunction,
+  lookupWithLocalhost,
   type OwnedResource,
   TCPConnector,
   type TCPOwner,
@@ -75,7 +76,7 @@ export class Reactor implements IReactor {
       seconds: () => this.seconds(),
       callLater: (seconds, fn, ...args) => this.callLater(seconds, fn, ...args),
       reportError: (error, where) => this.reportError(error, where),
-      lookup: options.lookup,
+      lookup: lookupWithLocalhost(options.lookup),
       track: (resource) => this.#owned.add(resource),
       untrack: (resource) => this.#owned.delete(resource),
     };
@@ -185,7 +186,9 @@ export class Reactor implements IReactor {
       call.run();
     };
     if (this.#clock !== undefined) return this.#clock.callLater(seconds, fire);
-    const ms = seconds * 1000;
+    // Whole milliseconds: Node keeps one timer list per distinct duration, so fractional delays
+    // (a timeout computed from a fractional clock) would each get a list of their own.
+    const ms = Math.ceil(seconds * 1000);
     if (ms > MAX_TIMER_MS) return setTimeout(() => this.#scheduler.schedule(call), MAX_TIMER_MS);
     return setTimeout(fire, ms);
   }

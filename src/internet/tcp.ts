@@ -51,7 +51,7 @@ export interface OwnedResource {
  * `localhost` is always loopback (RFC 6761), but many /etc/hosts files list only one of
  * 127.0.0.1 and ::1. Offering both lets happy-eyeballs find a server on either.
  */
-function lookupWithLocalhost(base: LookupFunction | undefined): LookupFunction {
+export function lookupWithLocalhost(base: LookupFunction | undefined): LookupFunction {
   const lookup = base ?? (dns.lookup as LookupFunction);
   return (hostname, options, callback) => {
     if (hostname.toLowerCase() !== 'localhost' || !options.all || options.family) {
@@ -67,18 +67,74 @@ function lookupWithLocalhost(base: LookupFunction | undefined): LookupFunction {
 }
 
 /**
+ * Calls `fn`, reporting an exception it throws as coming from `owner`'s `hook` (for the reactor's
+ * error reporter) instead of letting it out; returns whether `fn` finished without one.
+ */
+function callReporting(
+  reporter: ErrorReporter,
+  owner: object,
+  hook: string,
+  fn: () => void,
+): boolean {
+  try {
+    fn();
+    return true;
+  } catch (error) {
+    reporter(error, `${owner.constructor.name}.${hook}`);
+    return false;
+  }
+}
+
+/**
+ * Gives a new connection its protocol from `factory`. A factory that refuses (null) or throws
+ * still gets its one connectionLost: a bare protocol runs the connection and it is aborted.
+ */
+function startProtocol(
+  transport: TCPTransport,
+  factory: IProtocolFactory,
+  peer: Address,
+  reporter: ErrorReporter,
+): void {
+  let protocol: IProtocol | null = null;
+  callReporting(reporter, factory, 'buildProtocol', () => {
+    protocol = factory.buildProtocol(peer);
+  });
+  transport.start(protocol ?? new Protocol());
+  if (protocol === null) transport.abortConnection();
+}
+
+/**
+ * Makes an error without capturing a stack trace. A connection closing is an ordinary event, not
+ * a bug to trace, and capturing stacks for ten thousand clean closes is measurable work.
+ */
+function withoutStack<E extends Error>(make: () => E): E {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
  * A transport over one connected `net.Socket`, feeding one protocol.
  *
  * Every call into the protocol goes through `#guard`: an exception is reported through the
  * owner's reporter and the connection is aborted, and the protocol still gets its one
  * `connectionLost`.
+ *
+ * The addresses are read from the socket when first asked for (each is a system call), and
+ * kept, since a closed socket no longer knows them.
  */
 export class TCPTransport implements ITransport, OwnedResource {
   readonly #socket: net.Socket;
   readonly #owner: TCPOwner;
   readonly #onLost: (reason: Error) => void;
-  readonly #peer: Address;
-  readonly #host: Address;
+  #peer: Address | undefined = undefined;
+  #host: Address | undefined = undefined;
+  /** `host:port` that failures name; the connector's destination, or else the peer. */
+  #label: string | undefined;
   #protocol: IProtocol = new Protocol();
   #producer: IPushProducer | undefined = undefined;
   #producerPaused = false;
@@ -87,12 +143,16 @@ export class TCPTransport implements ITransport, OwnedResource {
   #error: unknown = undefined;
   #lost = false;
 
-  constructor(socket: net.Socket, owner: TCPOwner, onLost: (reason: Error) => void) {
+  constructor(
+    socket: net.Socket,
+    owner: TCPOwner,
+    onLost: (reason: Error) => void,
+    label?: string,
+  ) {
     this.#socket = socket;
     this.#owner = owner;
     this.#onLost = onLost;
-    this.#peer = { host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
-    this.#host = { host: socket.localAddress ?? '', port: socket.localPort ?? 0 };
+    this.#label = label;
   }
 
   /** Wires the socket to `protocol` and calls its makeConnection. */
@@ -136,10 +196,12 @@ export class TCPTransport implements ITransport, OwnedResource {
   }
 
   getPeer(): Address {
+    this.#peer ??= { host: this.#socket.remoteAddress ?? '', port: this.#socket.remotePort ?? 0 };
     return this.#peer;
   }
 
   getHost(): Address {
+    this.#host ??= { host: this.#socket.localAddress ?? '', port: this.#socket.localPort ?? 0 };
     return this.#host;
   }
 
@@ -174,13 +236,9 @@ export class TCPTransport implements ITransport, OwnedResource {
     this.abortConnection();
   }
 
+  /** Calls into the protocol; an exception is reported and aborts the connection. */
   #guard(hook: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.#owner.reportError(error, `${this.#protocol.constructor.name}.${hook}`);
-      this.abortConnection();
-    }
+    if (!this.#guardAfterClose(hook, fn)) this.abortConnection();
   }
 
   readonly #onData = (data: Buffer): void => {
@@ -211,14 +269,15 @@ export class TCPTransport implements ITransport, OwnedResource {
   readonly #onClose = (): void => {
     if (this.#lost) return;
     this.#lost = true;
-    const address = formatAddress(this.#peer.host, this.#peer.port);
+    this.#label ??= this.#peerLabel();
+    const address = this.#label;
     let reason: Error;
     if (this.#aborted) {
       reason = new ConnectionAborted('connection aborted', { address, cause: this.#error });
     } else if (this.#error !== undefined) {
       reason = connectionLostFrom(this.#error, address);
     } else {
-      reason = new ConnectionDone('connection closed cleanly', { address });
+      reason = withoutStack(() => new ConnectionDone('connection closed cleanly', { address }));
     }
     const producer = this.#producer;
     if (producer !== undefined) {
@@ -229,12 +288,15 @@ export class TCPTransport implements ITransport, OwnedResource {
     this.#onLost(reason);
   };
 
-  #guardAfterClose(hook: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.#owner.reportError(error, `${this.#protocol.constructor.name}.${hook}`);
-    }
+  /** The peer as `host:port`; undefined once closed if it was never read while open. */
+  #peerLabel(): string | undefined {
+    const { host, port } = this.getPeer();
+    return host === '' ? undefined : formatAddress(host, port);
+  }
+
+  /** Calls into the protocol once there is no connection left to abort; reports exceptions. */
+  #guardAfterClose(hook: string, fn: () => void): boolean {
+    return callReporting(this.#owner.reportError, this.#protocol, hook, fn);
   }
 }
 
@@ -293,7 +355,7 @@ export class TCPConnector implements IConnector, OwnedResource {
         host,
         port,
         allowHalfOpen: true,
-        lookup: lookupWithLocalhost(this.#owner.lookup),
+        lookup: this.#owner.lookup,
       });
     } catch (error) {
       // Bad arguments throw synchronously; report them the way every other failure arrives.
@@ -349,19 +411,11 @@ export class TCPConnector implements IConnector, OwnedResource {
     this.#cancelTimeout();
     this.state = 'connected';
     const socket = this.#socket!;
-    const transport = new TCPTransport(socket, this.#owner, this.#onLost);
+    const transport = new TCPTransport(socket, this.#owner, this.#onLost, this.#address);
     this.#transport = transport;
-    let protocol: IProtocol | null = null;
-    this.#callFactory('buildProtocol', () => {
-      protocol = this.#factory.buildProtocol(transport.getPeer());
-    });
-    if (protocol === null) {
-      // Refused or failed: run a bare protocol so the factory still hears connectionLost once.
-      transport.start(new Protocol());
-      transport.abortConnection();
-      return;
-    }
-    transport.start(protocol);
+    // An IP destination is the peer already; asking the socket would cost a system call.
+    const peer = net.isIP(this.#destination.host) ? this.#destination : transport.getPeer();
+    startProtocol(transport, this.#factory, peer, this.#owner.reportError);
   };
 
   readonly #onLost = (reason: Error): void => {
@@ -399,11 +453,7 @@ export class TCPConnector implements IConnector, OwnedResource {
   }
 
   #callFactory(hook: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.#owner.reportError(error, `${this.#factory.constructor.name}.${hook}`);
-    }
+    callReporting(this.#owner.reportError, this.#factory, hook, fn);
   }
 }
 
@@ -432,6 +482,11 @@ export class TCPPort implements IListeningPort, OwnedResource {
   ): Promise<TCPPort> {
     const host = options.interface ?? 'localhost';
     const address = formatAddress(host, port);
+    if (host.trim() === '') {
+      // node:net reads an empty host as every interface; that must be asked for by name.
+      const reason = 'cannot listen: no interface named (0.0.0.0 or :: for every interface)';
+      return Promise.reject(new CannotListenError(reason, { address }));
+    }
     const server = net.createServer({ allowHalfOpen: true });
     if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
     const onDrop = options.onDrop;
@@ -488,16 +543,7 @@ export class TCPPort implements IListeningPort, OwnedResource {
     const owner = this.#owner;
     const transport = new TCPTransport(socket, owner, () => owner.untrack(transport));
     owner.track(transport);
-    let protocol: IProtocol | null = null;
-    this.#callFactory('buildProtocol', () => {
-      protocol = this.#factory.buildProtocol(transport.getPeer());
-    });
-    if (protocol === null) {
-      transport.start(new Protocol());
-      transport.abortConnection();
-      return;
-    }
-    transport.start(protocol);
+    startProtocol(transport, this.#factory, transport.getPeer(), owner.reportError);
   };
 
   readonly #onServerError = (error: Error): void => {
@@ -506,10 +552,6 @@ export class TCPPort implements IListeningPort, OwnedResource {
   };
 
   #callFactory(hook: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.#owner.reportError(error, `${this.#factory.constructor.name}.${hook}`);
-    }
+    callReporting(this.#owner.reportError, this.#factory, hook, fn);
   }
 }

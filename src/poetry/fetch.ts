@@ -19,6 +19,11 @@ import type { PoemSink } from './sink.js';
 /** The first wait after running out of file descriptors, doubled each time it happens again. */
 const FD_BACKOFF_FIRST_SECONDS = 0.01;
 const FD_BACKOFF_MAX_SECONDS = 1;
+/**
+ * Retries in a row, with nothing else of ours running, before giving up on descriptors: then
+ * something outside this queue holds them, and waiting on our own fetches cannot help.
+ */
+const FD_MAX_LONELY_RETRIES = 8;
 
 /** An address given as text (`PORT`, `HOST:PORT`, `[IPv6]:PORT`) or already parsed. */
 export type AddressLike = string | Address;
@@ -40,7 +45,8 @@ export type PoemResult =
 
 function noop(): void {}
 
-function toAddress(address: AddressLike): Address {
+/** A parsed address, parsing it if it is a string (throws InvalidAddressError). */
+export function toAddress(address: AddressLike): Address {
   return typeof address === 'string' ? parseAddress(address) : address;
 }
 
@@ -61,6 +67,10 @@ interface Task {
   readonly callback: PoemCallback;
   readonly errback: PoemErrback;
   factory: PoetryClientFactory | undefined;
+  /** When the first attempt started, on the reactor clock; the total timeout counts from it. */
+  firstStartedSeconds: number | undefined;
+  /** Retries after running out of descriptors while no other fetch of ours was running. */
+  lonelyRetries: number;
 }
 
 /**
@@ -88,6 +98,7 @@ export class PoetryQueue {
   #backoffSeconds = FD_BACKOFF_FIRST_SECONDS;
   #cancelReason: unknown = undefined;
   #cancelled = false;
+  readonly #totalTimeoutSeconds: number;
 
   /** Throws RangeError for a bad concurrency, timeout or size cap. */
   constructor(options: PoetryQueueOptions = {}) {
@@ -100,6 +111,7 @@ export class PoetryQueue {
     new PoetryClientFactory(noop, noop, clientOptions);
     this.concurrency = concurrency;
     this.#options = { ...clientOptions, reactor: this.reactor };
+    this.#totalTimeoutSeconds = clientOptions.timeouts?.totalSeconds ?? 0;
     this.#sinkFor = sink;
     this.#signal = signal;
     // One listener for the whole queue: a listener per fetch would trip Node's leak warning.
@@ -130,6 +142,8 @@ export class PoetryQueue {
       callback,
       errback,
       factory: undefined,
+      firstStartedSeconds: undefined,
+      lonelyRetries: 0,
     };
     this.#emitQueued(task);
     if (this.#cancelled) {
@@ -183,6 +197,7 @@ export class PoetryQueue {
 
   #start(task: Task): void {
     this.#running.add(task);
+    task.firstStartedSeconds ??= this.reactor.seconds();
     const options: PoetryClientOptions =
       this.#sinkFor === undefined
         ? { ...this.#options, index: task.index }
@@ -195,7 +210,7 @@ export class PoetryQueue {
     };
     const poemFailed = (error: Error): void => {
       this.#running.delete(task);
-      if (!this.#cancelled && isOutOfFileDescriptors(error)) {
+      if (!this.#cancelled && isOutOfFileDescriptors(error) && this.#mayRetry(task)) {
         this.#retrying.push(task);
         this.#emitQueued(task);
         this.#backOff();
@@ -210,6 +225,19 @@ export class PoetryQueue {
       this.#running.delete(task);
       this.reactor.callLater(0, () => this.#deliverError(task, error as Error));
     }
+  }
+
+  /**
+   * Whether a fetch that ran out of descriptors should wait for another try: yes while other
+   * fetches of ours run (they will free theirs), within the total timeout, and for a few tries
+   * when none runs; then the failure is the answer.
+   */
+  #mayRetry(task: Task): boolean {
+    const total = this.#totalTimeoutSeconds;
+    if (total > 0 && this.reactor.seconds() - task.firstStartedSeconds! >= total) return false;
+    if (this.#running.size > 0) return true;
+    task.lonelyRetries++;
+    return task.lonelyRetries <= FD_MAX_LONELY_RETRIES;
   }
 
   #backOff(): void {

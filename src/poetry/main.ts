@@ -1,13 +1,13 @@
 // poetryMain: the tutorial's main program, which runs the reactor until every poem has ended.
 
-import { formatAddress } from '../internet/errors.js';
+import { formatAddress, ReactorAlreadyRunningError } from '../internet/errors.js';
 import { reactor as sharedReactor } from '../internet/reactor.js';
-import { parseAddress } from './address.js';
 import {
   type AddressLike,
   type PoemResult,
   PoetryQueue,
   type PoetryQueueOptions,
+  toAddress,
 } from './fetch.js';
 import type { Poem } from './poem.js';
 
@@ -35,20 +35,21 @@ export async function poetryMain(
   addresses: readonly AddressLike[],
   options: PoetryQueueOptions = {},
 ): Promise<PoetryMainResult> {
-  const targets = addresses.map((address) =>
-    typeof address === 'string' ? parseAddress(address) : address,
-  );
+  const targets = addresses.map(toAddress);
   const reactor = options.reactor ?? sharedReactor;
   const poems: Poem[] = [];
   const errors: Error[] = [];
   const results = new Array<PoemResult>(targets.length);
   if (targets.length === 0) return { poems, errors, results, elapsedSeconds: 0 };
 
+  // Checked before the queue subscribes to the signal, so a refusal leaves nothing behind; the
+  // queue's own checks (RangeError) come before the reactor runs, so they leave it idle.
+  if (reactor.running) throw new ReactorAlreadyRunningError('the reactor is already running');
   const queue = new PoetryQueue({ ...options, reactor });
+  // Run before the first fetch: every callback comes later, so poemDone finds it running.
+  const stopped = reactor.run();
   const startedSeconds = reactor.seconds();
   let endedSeconds = startedSeconds;
-  // Run first: every callback comes later than this, so poemDone always finds it running.
-  const stopped = reactor.run();
 
   function poemDone(): void {
     if (poems.length + errors.length === targets.length) {

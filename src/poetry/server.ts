@@ -1,7 +1,7 @@
 // The poetry server: a protocol that sends a poem in chunks paced by the reactor's clock, the
 // factory its readers share, and servePoetry, which listens and shuts down gracefully.
 
-import { ConnectionDone, formatAddress, PoetryNowError } from '../internet/errors.js';
+import { ConnectionDone, formatAddress } from '../internet/errors.js';
 import type {
   Address,
   IDelayedCall,
@@ -10,6 +10,7 @@ import type {
   IReactor,
 } from '../internet/interfaces.js';
 import { Protocol, ServerFactory } from '../internet/protocol.js';
+import { reasonOf } from './errors.js';
 import { type Paced, Pacer } from './server-pacer.js';
 import type { PoemCursor, PoemFileError, PoemSource } from './server-source.js';
 
@@ -404,7 +405,7 @@ export class PoetryServerFactory extends ServerFactory<PoetryServerProtocol> {
         log(`reader ${peer} done: ${size} bytes in ${seconds.toFixed(2)} s`);
       } else {
         const verb = cutReason === undefined ? 'lost' : 'cut';
-        const why = cutReason ?? plainReason(reason);
+        const why = cutReason ?? reasonOf(reason);
         log(`reader ${peer} ${verb} after ${reader.bytesSent} of ${size} bytes: ${why}`);
       }
     }
@@ -567,15 +568,6 @@ export async function servePoetry(
 function peerOf(reader: PoetryServerProtocol): string {
   const peer = reader.transport?.getPeer();
   return peer === undefined ? 'unknown' : formatAddress(peer.host, peer.port);
-}
-
-/** A connection's end in plain words, without the address the log line already names. */
-function plainReason(reason: Error): string {
-  if (reason instanceof PoetryNowError && reason.address !== undefined) {
-    const prefix = `${reason.address}: `;
-    if (reason.message.startsWith(prefix)) return reason.message.slice(prefix.length);
-  }
-  return reason.message;
 }
 
 function checkSeconds(name: string, seconds: number): number {

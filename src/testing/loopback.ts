@@ -86,6 +86,8 @@ export class LoopbackPair {
       to.lose(new ConnectionLost('connection reset by peer'));
       return true;
     }
+    // A paused reader gets neither data nor the close, as a paused socket emits neither.
+    if (to.transport.producerState === 'paused' && !to.lost) return false;
     if (from.sent < transport.written.length) {
       const data = transport.written[from.sent++]!;
       if (!to.lost && !to.transport.disconnecting) {
@@ -97,11 +99,10 @@ export class LoopbackPair {
     }
     if (transport.disconnecting && !to.readClosed) {
       to.readClosed = true;
+      from.lose(new ConnectionDone('connection closed cleanly'));
       if (to.protocol.readConnectionLost !== undefined && !to.lost) {
         to.protocol.readConnectionLost();
-        from.lose(new ConnectionDone('connection closed cleanly'));
       } else {
-        from.lose(new ConnectionDone('connection closed cleanly'));
         to.lose(new ConnectionDone('connection closed cleanly'));
       }
       return true;

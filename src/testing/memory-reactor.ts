@@ -3,6 +3,7 @@
 import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from '../internet/defaults.js';
 import { checkDelay } from '../internet/delayed-call.js';
 import {
+  ConnectionAborted,
   ConnectionDone,
   ConnectTimeoutError,
   formatAddress,
@@ -226,6 +227,16 @@ export class MemoryReactor extends Clock implements IReactor {
     if (stopped === undefined)
       throw new ReactorNotRunningError("can't stop a reactor that isn't running");
     this.#stopped = undefined;
+    // As Reactor.stop: pending calls cancelled, attempts given up, connections aborted, ports shut.
+    for (const call of this.getDelayedCalls()) call.cancel();
+    for (const connector of this.tcpClients) {
+      if (connector.state === 'connecting') connector.stopConnecting();
+      else if (connector.state === 'connected') {
+        connector.transport?.abortConnection();
+        connector.lose(new ConnectionAborted('connection aborted', { address: connector.address }));
+      }
+    }
+    for (const port of this.tcpServers) port.listening = false;
     stopped();
   }
 

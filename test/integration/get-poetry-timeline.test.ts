@@ -55,6 +55,18 @@ describe('get-poetry --timeline', () => {
     expect(await readFile(file, 'utf8')).toMatch(/^(<\?xml[^>]*>\s*)?<svg /);
   });
 
+  it('refuses a timeline it could not write, before fetching anything', async () => {
+    const peer = await startPoetryPeer('a poem\n');
+    peers.push(peer);
+    const file = join(dir, 'no-such-folder', 'run.html');
+    const { status, stderr } = await runCli('get-poetry', ['--timeline', file, peer.address]);
+    expect(status).toBe(1);
+    expect(stderr).toBe(
+      `get-poetry: cannot write the timeline to ${file}: ENOENT: no such file or directory, access '${join(dir, 'no-such-folder')}'\n`,
+    );
+    expect(peer.connections).toBe(0);
+  });
+
   it('refuses a timeline file that is neither .svg nor .html, before fetching', async () => {
     const { status, stderr } = await runCli('get-poetry', ['--timeline', 'run.png', '10000']);
     expect(status).toBe(2);

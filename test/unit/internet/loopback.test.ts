@@ -28,3 +28,22 @@ describe('connectInMemory', () => {
     expect(client.text()).toBe('x');
   });
 });
+
+describe('connectInMemory flow control', () => {
+  it('delivers nothing to a reader that paused, and everything once it resumes', () => {
+    const server = new RecordingProtocol();
+    const client = new RecordingProtocol();
+    client.onMade = (p) => p.transport!.pauseProducing();
+    server.onMade = (p) => {
+      p.transport!.write('held back');
+      p.transport!.loseConnection();
+    };
+    const pair = connectInMemory(server, client);
+    pair.pump();
+    expect(client.events).toEqual(['connectionMade']);
+    client.transport!.resumeProducing();
+    pair.pump();
+    expect(client.text()).toBe('held back');
+    expect(client.events.at(-1)).toBe('connectionLost');
+  });
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConnectionDone,
+  ConnectionLost,
   ConnectionRefusedError,
   ConnectTimeoutError,
   ReactorNotRunningError,
@@ -122,5 +123,29 @@ describe('MemoryReactor matches the TCP reactor', () => {
     expect(() =>
       reactor.connectTCP('a', 1, new RecordingFactory(), { timeout: Number.NaN }),
     ).toThrow(RangeError);
+  });
+});
+
+describe('MemoryReactor.stop, as Reactor.stop', () => {
+  it('cancels pending calls, gives up attempts and aborts connections', async () => {
+    const reactor = new MemoryReactor();
+    const running = reactor.run();
+    let ran = false;
+    reactor.callLater(5, () => {
+      ran = true;
+    });
+    const attempt = new RecordingFactory();
+    reactor.connectTCP('a', 1, attempt);
+    const connected = new RecordingFactory();
+    reactor.connectTCP('b', 2, connected);
+    reactor.tcpClients[1]!.accept();
+    reactor.stop();
+    await running;
+    reactor.advance(10);
+    expect(ran).toBe(false);
+    expect(attempt.reason).toBeInstanceOf(UserCancelledError);
+    expect(connected.hooks.at(-1)).toBe('clientConnectionLost');
+    expect(connected.reason).toBeInstanceOf(ConnectionLost);
+    expect(reactor.tcpClients[1]!.transport!.aborted).toBe(true);
   });
 });

@@ -182,6 +182,41 @@ describe('fetchPoems', () => {
     expect(events.filter((e) => e.type === 'failed')).toHaveLength(2);
   });
 
+  it('gives up with the EMFILE error when no fetch of its own is left to free descriptors', async () => {
+    const reactor = new MemoryReactor();
+    const promise = fetchPoems(['127.0.0.1:1'], { reactor });
+    // Nothing else of ours runs: after a few tries the failure is the answer, not a hang.
+    for (let attempt = 0; attempt < 9; attempt++) {
+      reactor.tcpClients.at(-1)!.fail(outOfDescriptors('EMFILE'));
+      reactor.advance(1);
+    }
+    const [result] = await promise;
+    expect(result!.status).toBe('rejected');
+    expect(isOutOfFileDescriptors(result!.status === 'rejected' && result!.reason)).toBe(true);
+    expect(reactor.tcpClients).toHaveLength(9);
+  });
+
+  it('gives up retrying after running out of descriptors once the total timeout has passed', async () => {
+    const reactor = new MemoryReactor();
+    const promise = fetchPoems(['127.0.0.1:1', '127.0.0.1:2'], {
+      reactor,
+      timeouts: { totalSeconds: 5 },
+    });
+    reactor.tcpClients[0]!.accept();
+    reactor.tcpClients[1]!.fail(outOfDescriptors('EMFILE'));
+    reactor.advance(4);
+    // The first fetch still runs, so this is worth another try...
+    reactor.tcpClients[2]!.fail(outOfDescriptors('EMFILE'));
+    reactor.advance(0.5);
+    // ...but not once 5 s have passed since the second address's first try.
+    reactor.advance(0.5);
+    reactor.tcpClients[3]!.fail(outOfDescriptors('EMFILE'));
+    const results = await promise;
+    expect(reactor.tcpClients).toHaveLength(4);
+    const second = results[1]!;
+    expect(second.status === 'rejected' && isOutOfFileDescriptors(second.reason)).toBe(true);
+  });
+
   it('makes a new sink for each attempt', async () => {
     const reactor = new MemoryReactor();
     const sinks: MemorySink[] = [];
