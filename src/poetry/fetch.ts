@@ -147,7 +147,9 @@ export class PoetryQueue {
     };
     this.#emitQueued(task);
     if (this.#cancelled) {
-      this.reactor.callLater(0, () => this.#deliverError(task, this.#cancelledError(task)));
+      // A microtask, not callLater(0): a reactor stopped in between would cancel that call,
+      // and the errback must come all the same.
+      queueMicrotask(() => this.#deliverError(task, this.#cancelledError(task)));
       return;
     }
     this.#waiting.push(task);
@@ -223,7 +225,7 @@ export class PoetryQueue {
       task.factory = getPoetry(task.address.host, task.address.port, gotPoem, poemFailed, options);
     } catch (error) {
       this.#running.delete(task);
-      this.reactor.callLater(0, () => this.#deliverError(task, error as Error));
+      queueMicrotask(() => this.#deliverError(task, error as Error));
     }
   }
 

@@ -314,7 +314,7 @@ describe('poemsAsCompleted', () => {
 });
 
 describe('PoetryQueue', () => {
-  it('never calls back from add, even when already cancelled', () => {
+  it('never calls back from add, even when already cancelled', async () => {
     const reactor = new MemoryReactor();
     const queue = new PoetryQueue({ reactor, signal: AbortSignal.abort() });
     const errors: Error[] = [];
@@ -325,9 +325,25 @@ describe('PoetryQueue', () => {
       (e) => errors.push(e),
     );
     expect(errors).toEqual([]);
-    reactor.advance(0);
+    await Promise.resolve();
     expect(errors[0]).toBeInstanceOf(UserCancelledError);
     expect(reactor.tcpClients).toEqual([]);
+  });
+
+  it('still calls the errback of a cancelled add when the reactor stops before it runs', async () => {
+    const reactor = new MemoryReactor();
+    const running = reactor.run();
+    const queue = new PoetryQueue({ reactor, signal: AbortSignal.abort() });
+    const errors: Error[] = [];
+    queue.add(
+      { host: '127.0.0.1', port: 1 },
+      0,
+      () => {},
+      (e) => errors.push(e),
+    );
+    reactor.stop();
+    await running;
+    expect(errors[0]).toBeInstanceOf(UserCancelledError);
   });
 
   it('reports a throwing callback under its own name and goes on with the queue', () => {
