@@ -103,6 +103,11 @@ function startProtocol(
   if (protocol === null) transport.abortConnection();
 }
 
+const kTransport = Symbol('TCPTransport');
+
+/** A socket that knows its transport, for listeners shared by every socket. */
+type TransportSocket = net.Socket & { [kTransport]: TCPTransport };
+
 /**
  * Makes an error without capturing a stack trace. A connection closing is an ordinary event, not
  * a bug to trace, and capturing stacks for ten thousand clean closes is measurable work.
@@ -158,12 +163,15 @@ export class TCPTransport implements ITransport, OwnedResource {
   /** Wires the socket to `protocol` and calls its makeConnection. */
   start(protocol: IProtocol): void {
     this.#protocol = protocol;
-    const socket = this.#socket;
-    socket.on('data', this.#onData);
-    socket.on('end', this.#onEnd);
-    socket.on('error', this.#onError);
-    socket.on('drain', this.#onDrain);
-    socket.on('close', this.#onClose);
+    // One set of listener functions serves every socket (each finds its transport through a
+    // symbol), rather than five closures per connection.
+    const socket = this.#socket as TransportSocket;
+    socket[kTransport] = this;
+    socket.on('data', TCPTransport.#onData);
+    socket.on('end', TCPTransport.#onEnd);
+    socket.on('error', TCPTransport.#onError);
+    socket.on('drain', TCPTransport.#onDrain);
+    socket.on('close', TCPTransport.#onClose);
     this.#guard('makeConnection', () => protocol.makeConnection(this));
   }
 
@@ -241,32 +249,54 @@ export class TCPTransport implements ITransport, OwnedResource {
     if (!this.#guardAfterClose(hook, fn)) this.abortConnection();
   }
 
-  readonly #onData = (data: Buffer): void => {
-    if (this.#aborted) return;
-    this.#guard('dataReceived', () => this.#protocol.dataReceived(data));
+  static readonly #onData = function socketData(this: TransportSocket, data: Buffer): void {
+    this[kTransport].#dataReceived(data);
   };
 
-  readonly #onEnd = (): void => {
+  static readonly #onEnd = function socketEnd(this: TransportSocket): void {
+    this[kTransport].#ended();
+  };
+
+  static readonly #onError = function socketError(this: TransportSocket, error: Error): void {
+    this[kTransport].#error ??= error;
+  };
+
+  static readonly #onDrain = function socketDrain(this: TransportSocket): void {
+    this[kTransport].#drained();
+  };
+
+  static readonly #onClose = function socketClose(this: TransportSocket): void {
+    this[kTransport].#closed();
+  };
+
+  /** The hot path: no closure per chunk, just the call and its guard. */
+  #dataReceived(data: Buffer): void {
+    if (this.#aborted) return;
+    try {
+      this.#protocol.dataReceived(data);
+    } catch (error) {
+      this.#owner.reportError(error, `${this.#protocol.constructor.name}.dataReceived`);
+      this.abortConnection();
+    }
+  }
+
+  #ended(): void {
     const protocol = this.#protocol;
     if (protocol.readConnectionLost !== undefined) {
       this.#guard('readConnectionLost', () => protocol.readConnectionLost!());
     } else {
       this.loseConnection();
     }
-  };
+  }
 
-  readonly #onError = (error: Error): void => {
-    this.#error ??= error;
-  };
-
-  readonly #onDrain = (): void => {
+  #drained(): void {
     const producer = this.#producer;
     if (producer === undefined || !this.#producerPaused) return;
     this.#producerPaused = false;
     this.#guard('resumeProducing', () => producer.resumeProducing());
-  };
+  }
 
-  readonly #onClose = (): void => {
+  #closed(): void {
     if (this.#lost) return;
     this.#lost = true;
     this.#label ??= this.#peerLabel();
@@ -286,7 +316,7 @@ export class TCPTransport implements ITransport, OwnedResource {
     }
     this.#guardAfterClose('connectionLost', () => this.#protocol.connectionLost(reason));
     this.#onLost(reason);
-  };
+  }
 
   /** The peer as `host:port`; undefined once closed if it was never read while open. */
   #peerLabel(): string | undefined {
