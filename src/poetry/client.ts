@@ -15,7 +15,7 @@ import {
   reasonOf,
 } from './errors.js';
 import type { FetchEvent, FetchEventListener } from './events.js';
-import { Poem } from './poem.js';
+import { Poem, PoemBytesBuilder } from './poem.js';
 import type { PoemSink } from './sink.js';
 
 /** How long a fetch may take. Every value is in seconds; 0 (or Infinity) turns a limit off. */
@@ -111,7 +111,8 @@ const TIMER_SLACK_SECONDS = 0.001;
  */
 export class PoetryProtocol extends Protocol {
   declare factory: PoetryClientFactory | undefined;
-  #chunks: Buffer[] = [];
+  /** The poem's bytes, when it is held in memory (no sink). */
+  #bytes: PoemBytesBuilder | undefined = undefined;
   #byteLength = 0;
   #chunkCount = 0;
   /** The outcome is decided: the poem was handed on, or the fetch failed. */
@@ -134,9 +135,15 @@ export class PoetryProtocol extends Protocol {
   override connectionMade(): void {
     const factory = this.#factory();
     this.#reactor = factory.reactor;
-    this.#maxBytes = factory.maxBytes;
     this.#idleSeconds = factory.idleTimeoutSeconds;
     this.#sink = factory.sink;
+    if (this.#sink === undefined) {
+      this.#bytes = new PoemBytesBuilder(factory.maxBytes);
+      // A poem held in memory must also fit in one Buffer, cap or no cap.
+      this.#maxBytes = this.#bytes.maxBytes;
+    } else {
+      this.#maxBytes = factory.maxBytes;
+    }
     this.#onEvent = factory.onEvent;
     this.#connectedSeconds = this.#reactor.seconds();
     factory.protocolConnected(this, this.#connectedSeconds);
@@ -170,10 +177,11 @@ export class PoetryProtocol extends Protocol {
     this.#byteLength = total;
     this.#chunkCount++;
     if (this.#idleSeconds > 0) this.#lastByteSeconds = this.#reactor.seconds();
+    const bytes = this.#bytes;
     const sink = this.#sink;
-    if (sink === undefined) {
-      this.#chunks.push(data);
-    } else if (!sink.write(data) && !this.#paused && !this.#settled) {
+    if (bytes !== undefined) {
+      bytes.append(data);
+    } else if (sink !== undefined && !sink.write(data) && !this.#paused && !this.#settled) {
       this.#paused = true;
       this.transport?.pauseProducing();
     }
@@ -195,8 +203,7 @@ export class PoetryProtocol extends Protocol {
     if (this.#settled || this.#closing) return;
     const address = this.#factory().address;
     if (!(reason instanceof ConnectionDone)) {
-      const partial =
-        this.#sink === undefined ? Buffer.concat(this.#chunks, this.#byteLength) : undefined;
+      const partial = this.#bytes?.take();
       this.#fail(
         new PoemIncompleteError(
           `${reasonOf(reason)} after ${this.#byteLength} bytes; the poem is incomplete`,
@@ -215,12 +222,8 @@ export class PoetryProtocol extends Protocol {
     }
     const sink = this.#sink;
     if (sink === undefined) {
-      // One join, once: linear in the poem's size however many chunks it came in.
-      const chunks = this.#chunks;
-      this.#chunks = [];
-      const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#byteLength);
       this.#settled = true;
-      this.poemReceived(this.#makePoem(bytes));
+      this.poemReceived(this.#makePoem(this.#bytes?.take() ?? Buffer.alloc(0)));
       return;
     }
     this.#closing = true;
@@ -264,7 +267,7 @@ export class PoetryProtocol extends Protocol {
     if (this.#settled) return false;
     this.#settled = true;
     this.#cancelIdleTimer();
-    this.#chunks = [];
+    this.#bytes?.clear();
     const sink = this.#sink;
     if (sink !== undefined) {
       try {

@@ -1,6 +1,6 @@
 // A poem as received: its exact bytes, its text, where it came from and how the fetch went.
 
-import { isUtf8 } from 'node:buffer';
+import { constants, isUtf8 } from 'node:buffer';
 import type { PoemSink } from './sink.js';
 
 /** When each step of a fetch happened, in seconds on the reactor's clock. */
@@ -33,7 +33,10 @@ export interface PoemInit {
  * (and `text` with it) and `byteLength` says how many bytes were streamed.
  */
 export class Poem {
-  /** The poem exactly as received (empty when it was streamed to `sink`). */
+  /**
+   * The poem exactly as received (empty when it was streamed to `sink`). A view: for a big poem
+   * its `buffer` is the resizable ArrayBuffer it was collected in (see `PoemBytesBuilder`).
+   */
   readonly bytes: Buffer;
   /** How many bytes the server sent. */
   readonly byteLength: number;
@@ -81,5 +84,123 @@ export class Poem {
 
   toString(): string {
     return this.text;
+  }
+}
+
+// ES2024's resizable ArrayBuffer (Node 20 has it), typed here while the project's lib is ES2023.
+interface ResizableArrayBuffer extends ArrayBuffer {
+  resize(byteLength: number): void;
+}
+const ResizableArrayBuffer = ArrayBuffer as unknown as new (
+  byteLength: number,
+  options: { maxByteLength: number },
+) => ResizableArrayBuffer;
+
+/**
+ * Past this many bytes, a poem held in memory is copied into one buffer that grows in place, so
+ * its chunks become garbage as they arrive instead of all living until the final join.
+ */
+export const GROW_IN_PLACE_FROM_BYTES = 1024 * 1024;
+
+/**
+ * Collects a poem's chunks into the one Buffer that becomes `Poem.bytes`, never holding the poem
+ * twice. Lifecycle: `append(chunk)*` then `take()` (once; the builder is empty afterwards).
+ *
+ * A small poem is a plain list of chunks, joined once at the end: a join of at most about
+ * `GROW_IN_PLACE_FROM_BYTES` costs little, and a list reserves nothing, which matters for
+ * thousands of small poems at once. Once a poem passes that size in more than one chunk, its
+ * bytes move into a resizable ArrayBuffer and every later chunk is copied in as it arrives.
+ * Growing a resizable ArrayBuffer commits pages inside a reservation of `maxByteLength` made up
+ * front, so it never copies what it holds: peak memory is the poem plus the chunks the garbage
+ * collector has not reclaimed yet, where a join of kept chunks (or a buffer that doubles) costs
+ * two to three times the poem at its end. The reservation is address space, not memory: the
+ * size cap, or the largest Buffer there can be when there is no cap.
+ */
+export class PoemBytesBuilder {
+  /** The most bytes this builder can hold: the size cap, but never more than a Buffer can. */
+  readonly maxBytes: number;
+  #chunks: Buffer[] = [];
+  #byteLength = 0;
+  #store: ResizableArrayBuffer | undefined = undefined;
+  /** Tracks `#store`'s length as it grows. */
+  #view: Uint8Array | undefined = undefined;
+  /** The reservation failed (address space ran out): stay with the chunk list. */
+  #listOnly = false;
+
+  /** `maxBytes` is the fetch's size cap (Infinity for none); a larger `append` throws. */
+  constructor(maxBytes: number = Number.POSITIVE_INFINITY) {
+    this.maxBytes = Math.min(maxBytes, constants.MAX_LENGTH);
+  }
+
+  get byteLength(): number {
+    return this.#byteLength;
+  }
+
+  /** Adds a chunk. Throws RangeError past `maxBytes`; the caller checks its cap first. */
+  append(chunk: Buffer): void {
+    const start = this.#byteLength;
+    const end = start + chunk.length;
+    if (end > this.maxBytes) {
+      throw new RangeError(`a poem held in memory cannot pass ${this.maxBytes} bytes`);
+    }
+    const store = this.#store;
+    if (store !== undefined) {
+      store.resize(end);
+      this.#view!.set(chunk, start);
+      this.#byteLength = end;
+      return;
+    }
+    this.#byteLength = end;
+    // A poem that arrives as one big chunk stays that chunk: nothing to save by copying it.
+    if (end >= GROW_IN_PLACE_FROM_BYTES && this.#chunks.length > 0 && !this.#listOnly) {
+      this.#growInPlace(chunk);
+      return;
+    }
+    this.#chunks.push(chunk);
+  }
+
+  /** The bytes so far as one Buffer; the builder is left empty. */
+  take(): Buffer {
+    const store = this.#store;
+    const chunks = this.#chunks;
+    const byteLength = this.#byteLength;
+    this.#store = undefined;
+    this.#view = undefined;
+    this.#chunks = [];
+    this.#byteLength = 0;
+    // A fixed-length view: the poem's bytes, not the store's growable length.
+    if (store !== undefined) return Buffer.from(store, 0, byteLength);
+    if (chunks.length === 1) return chunks[0]!;
+    return Buffer.concat(chunks, byteLength);
+  }
+
+  /** Drops everything held. */
+  clear(): void {
+    this.#store = undefined;
+    this.#view = undefined;
+    this.#chunks = [];
+    this.#byteLength = 0;
+  }
+
+  #growInPlace(chunk: Buffer): void {
+    let store: ResizableArrayBuffer;
+    try {
+      store = new ResizableArrayBuffer(this.#byteLength, { maxByteLength: this.maxBytes });
+    } catch {
+      // Out of address space (thousands of big poems with no cap): a join costs more, but works.
+      this.#listOnly = true;
+      this.#chunks.push(chunk);
+      return;
+    }
+    const view = new Uint8Array(store);
+    let offset = 0;
+    for (const kept of this.#chunks) {
+      view.set(kept, offset);
+      offset += kept.length;
+    }
+    view.set(chunk, offset);
+    this.#chunks = [];
+    this.#store = store;
+    this.#view = view;
   }
 }
