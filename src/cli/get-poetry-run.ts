@@ -18,7 +18,7 @@ import {
   summary,
 } from './get-poetry-report.js';
 import { ProgressRenderer, type ProgressStream } from './progress.js';
-import { colorsFor, escapeControlCharacters } from './terminal.js';
+import { colorsFor, escapeControlCharacters, escapeJsonForTerminal } from './terminal.js';
 
 /** A stream the command writes to. */
 export interface OutputStream extends ProgressStream {
@@ -131,7 +131,8 @@ export async function runGetPoetry(
   const timelineRun = recorder?.finish();
   const { results, elapsedSeconds } = result;
   if (options.json) {
-    stdout.write(jsonOutput(results, elapsedSeconds, files));
+    const json = jsonOutput(results, elapsedSeconds, files);
+    stdout.write(stdout.isTTY === true && !options.raw ? escapeJsonForTerminal(json) : json);
   } else if (!options.quiet && outputDir === undefined) {
     const escapeControls = stdout.isTTY === true && !options.raw;
     for (const chunk of poemsOutput(results, { escape: escapeControls })) stdout.write(chunk);

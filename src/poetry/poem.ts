@@ -103,6 +103,13 @@ const ResizableArrayBuffer = ArrayBuffer as unknown as new (
 export const GROW_IN_PLACE_FROM_BYTES = 1024 * 1024;
 
 /**
+ * Past this many chunks, too: each chunk costs a Buffer object of its own (about a hundred
+ * bytes), so a server dripping a byte at a time would otherwise make the size cap a limit on
+ * bytes but not on memory.
+ */
+export const GROW_IN_PLACE_FROM_CHUNKS = 256;
+
+/**
  * Collects a poem's chunks into the one Buffer that becomes `Poem.bytes`, never holding the poem
  * twice. Lifecycle: `append(chunk)*` then `take()` (once; the builder is empty afterwards).
  *
@@ -152,7 +159,9 @@ export class PoemBytesBuilder {
     }
     this.#byteLength = end;
     // A poem that arrives as one big chunk stays that chunk: nothing to save by copying it.
-    if (end >= GROW_IN_PLACE_FROM_BYTES && this.#chunks.length > 0 && !this.#listOnly) {
+    const chunks = this.#chunks.length;
+    const big = end >= GROW_IN_PLACE_FROM_BYTES || chunks >= GROW_IN_PLACE_FROM_CHUNKS;
+    if (big && chunks > 0 && !this.#listOnly) {
       this.#growInPlace(chunk);
       return;
     }

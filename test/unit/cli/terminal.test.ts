@@ -1,7 +1,12 @@
 // Escaping control characters for the terminal, and when to colour.
 
 import { describe, expect, it } from 'vitest';
-import { colorsFor, escapeControlCharacters, useColor } from '../../../src/cli/terminal.js';
+import {
+  colorsFor,
+  escapeControlCharacters,
+  escapeJsonForTerminal,
+  useColor,
+} from '../../../src/cli/terminal.js';
 
 describe('escapeControlCharacters', () => {
   it('keeps newlines, tabs and ordinary text, including non-ASCII', () => {
@@ -51,5 +56,20 @@ describe('useColor', () => {
   it('gives plain strings where colour does not belong', () => {
     expect(colorsFor({ isTTY: false }, {}).red('x')).toBe('x');
     expect(colorsFor({ isTTY: true }, {}).red('x')).not.toBe('x');
+  });
+});
+
+describe('bidirectional controls and JSON on a terminal', () => {
+  it('shows bidirectional overrides escaped, so text reads on screen as its bytes do', () => {
+    expect(escapeControlCharacters('abc\u202edcba\u2066x\u2069')).toBe(
+      'abc\\u202edcba\\u2066x\\u2069',
+    );
+  });
+
+  it('escapes DEL, C1 and bidi controls in JSON and leaves it the same JSON', () => {
+    const json = JSON.stringify({ text: 'a\u009b31mb\u007f\u202ec\n' });
+    const safe = escapeJsonForTerminal(json);
+    expect(safe).not.toMatch(/[\u007f-\u009f\u202e]/);
+    expect(JSON.parse(safe)).toEqual(JSON.parse(json));
   });
 });

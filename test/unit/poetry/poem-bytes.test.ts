@@ -36,12 +36,22 @@ describe('PoemBytesBuilder', () => {
     },
   );
 
-  it.each([1, 3, 64])('joins a small poem from a plain list (chunks of %i bytes)', (chunkSize) => {
+  it.each([64, 1000])('joins a small poem from a plain list (chunks of %i bytes)', (chunkSize) => {
     const bytes = poemBytes(10_000);
     const taken = build(bytes, chunkSize).take();
     expect(taken.equals(bytes)).toBe(true);
     expect(resizable(taken)).toBe(false);
   });
+
+  it.each([1, 3])(
+    'grows a small poem in place when it comes in tiny chunks (%i bytes)',
+    (chunkSize) => {
+      const bytes = poemBytes(10_000);
+      const taken = build(bytes, chunkSize).take();
+      expect(taken.equals(bytes)).toBe(true);
+      expect(resizable(taken)).toBe(true);
+    },
+  );
 
   it('switches at exactly the grow-in-place size, not a byte before', () => {
     const below = poemBytes(GROW_IN_PLACE_FROM_BYTES - 1);
@@ -126,5 +136,21 @@ describe('PoemBytesBuilder', () => {
     expect(poem.text.endsWith('a🌍 ok\n')).toBe(true);
     expect(poem.text.length).toBe(head.length + 2 + 4);
     expect(Buffer.concat([poem.bytes, Buffer.from('!')]).length).toBe(bytes.length + 1);
+  });
+});
+
+describe('PoemBytesBuilder against a server that drips', () => {
+  it('keeps one growing buffer, not a Buffer per byte, once many tiny chunks have come', () => {
+    const builder = new PoemBytesBuilder(64 * 1024 * 1024);
+    const expected: number[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const byte = 97 + (i % 26);
+      expected.push(byte);
+      builder.append(Buffer.from([byte]));
+    }
+    const bytes = builder.take();
+    expect(bytes.equals(Buffer.from(expected))).toBe(true);
+    // Copied into one store: the bytes live in a single (growable) ArrayBuffer.
+    expect((bytes.buffer as ArrayBuffer & { resizable?: boolean }).resizable).toBe(true);
   });
 });
