@@ -59,6 +59,18 @@ export async function runCommand(name: string, main: () => Promise<number>): Pro
   }
 }
 
+/**
+ * One line, whatever the message holds: control characters escaped and line breaks too (an
+ * argument with a newline in it must not split the usage line). Commander's own hint on a line
+ * of its own ("(Did you mean --quiet?)") is kept as it is.
+ */
+function oneLine(message: string): string {
+  const hint = /\n\(Did you mean [^\n]*\?\)$/.exec(message);
+  const body = hint === null ? message : message.slice(0, hint.index);
+  const flat = escapeControlCharacters(body).replaceAll('\n', '^J');
+  return hint === null ? flat : `${flat}${hint[0]}`;
+}
+
 function isReaderGone(error: NodeJS.ErrnoException): boolean {
   return error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED';
 }
@@ -67,17 +79,17 @@ function reportFailure(name: string, error: unknown): number {
   if (error instanceof CommanderError) {
     // Help and version are "errors" only to commander: they have been printed, status 0.
     if (error.exitCode === 0) return EXIT_OK;
-    const message = escapeControlCharacters(error.message.replace(/^error: /, ''));
+    const message = oneLine(error.message.replace(/^error: /, ''));
     process.stderr.write(`${name}: ${message}\n(see '${name} --help')\n`);
     return EXIT_USAGE;
   }
   if (error instanceof UsageError) {
-    const message = escapeControlCharacters(error.message);
+    const message = oneLine(error.message);
     process.stderr.write(`${name}: ${message}\n(see '${name} --help')\n`);
     return EXIT_USAGE;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`${name}: ${escapeControlCharacters(message)}\n`);
+  process.stderr.write(`${name}: ${oneLine(message)}\n`);
   return EXIT_FAILURE;
 }
 

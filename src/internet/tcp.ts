@@ -105,6 +105,12 @@ function startProtocol(
 
 const kTransport = Symbol('TCPTransport');
 
+/** How long a closed-by-us socket waits for the peer's FIN before it is destroyed. */
+const LINGER_MS = 2000;
+
+/** Written to test whether the peer closed cleanly or reset (see TCPTransport.#ended). */
+const NOTHING = Buffer.alloc(0);
+
 /** A socket that knows its transport, for listeners shared by every socket. */
 type TransportSocket = net.Socket & { [kTransport]: TCPTransport };
 
@@ -191,9 +197,17 @@ export class TCPTransport implements ITransport, OwnedResource {
   loseConnection(): void {
     if (this.#lost || this.#disconnecting) return;
     this.#disconnecting = true;
-    // end() flushes and sends FIN; closing the descriptor once flushed keeps a peer that never
-    // closes its side from holding our socket open (Twisted closes fully, too).
-    this.#socket.end(() => this.#socket.destroy());
+    // end() flushes and sends FIN. Closing the descriptor at once would be wrong: bytes the peer
+    // sent that we have not read make the kernel answer the close with a reset, which can throw
+    // away the end of what we sent while it is still on its way. So keep reading (and dropping)
+    // until the peer's FIN closes the socket, but only for a while: a peer that never closes
+    // must not hold our descriptor (Twisted closes fully, too).
+    const socket = this.#socket;
+    socket.end(() => {
+      if (socket.destroyed) return;
+      socket.setTimeout(LINGER_MS, () => socket.destroy());
+      socket.resume();
+    });
   }
 
   abortConnection(): void {
@@ -281,6 +295,21 @@ export class TCPTransport implements ITransport, OwnedResource {
   }
 
   #ended(): void {
+    const socket = this.#socket;
+    if (!socket.writable) {
+      this.#endedCleanly();
+      return;
+    }
+    // libuv can take a reset that arrives together with the last bytes for a clean end of
+    // stream (libuv#2319, #4992). A write of nothing tells them apart: it fails on a reset
+    // socket (the close then reports ConnectionLost) and succeeds after a real FIN.
+    socket.write(NOTHING, (error) => {
+      if (error === undefined || error === null) this.#endedCleanly();
+    });
+  }
+
+  #endedCleanly(): void {
+    if (this.#lost) return;
     const protocol = this.#protocol;
     if (protocol.readConnectionLost !== undefined) {
       this.#guard('readConnectionLost', () => protocol.readConnectionLost!());

@@ -160,3 +160,170 @@ export async function hasIPv6Loopback(): Promise<boolean> {
     server.close();
   }
 }
+
+/**
+ * Sends `poem` one byte at a time, `intervalMs` apart (default 200), then closes cleanly: slower
+ * than any sensible total timeout, yet never silent long enough for an idle timeout of a second.
+ */
+export function startTricklePeer(
+  poem: string | Buffer,
+  options: PeerOptions & { intervalMs?: number } = {},
+): Promise<Peer> {
+  return startPoetryPeer(poem, { ...options, chunkSize: 1, delayMs: options.intervalMs ?? 200 });
+}
+
+/**
+ * Sends `poem` and closes in one call, so the last byte and the FIN leave together (often in
+ * one segment): a client must still count the poem as whole.
+ */
+export function startLastByteClosePeer(
+  poem: string | Buffer,
+  options: PeerOptions = {},
+): Promise<Peer> {
+  const bytes = typeof poem === 'string' ? Buffer.from(poem) : poem;
+  return startPeer((socket) => {
+    socket.end(bytes, () => socket.destroy());
+  }, options);
+}
+
+/**
+ * Sends the whole `poem`, then resets instead of closing: every byte arrived, but nothing says
+ * the poem is complete, so a client must not report it as a poem.
+ */
+export function startWholeThenResetPeer(
+  poem: string | Buffer,
+  options: PeerOptions = {},
+): Promise<Peer> {
+  return startResetPeer(poem, options);
+}
+
+/**
+ * Runs `script` (CommonJS, for `node -e`) in a child process that prints its port on the first
+ * line of stdout, and returns it as a Peer whose `close()` kills the child. `args` reach the
+ * script as process.argv[1…]. A peer in its own process keeps working while a test blocks this
+ * process's event loop on purpose.
+ */
+async function startPeerProcess(
+  host: string,
+  script: string,
+  args: readonly string[],
+  onClose: () => void = () => {},
+): Promise<Peer> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['-e', script, host, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let text = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      text += chunk;
+      if (text.includes('\n')) resolve(Number(text.trim()));
+    });
+    child.once('exit', () => reject(new Error('the peer process exited before listening')));
+  });
+  return {
+    host,
+    port,
+    address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
+    connections: 0,
+    close: async () => {
+      onClose();
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+// The listener of startUnacceptingPeer: listens with the smallest backlog, then blocks its
+// event loop, so it never accepts (bounded: it exits by itself after argv[2] ms).
+const UNACCEPTING_PEER = `
+const net = require('node:net');
+const server = net.createServer();
+server.listen({ host: process.argv[1], port: 0, backlog: 1 }, () => {
+  process.stdout.write(server.address().port + '\\n', () => {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(process.argv[2]));
+    process.exit(0);
+  });
+});
+`;
+
+/**
+ * A server that never accepts: its listen queue (backlog 1) is filled with connections nobody
+ * takes, so a further connection attempt gets no answer at all and can only time out. The
+ * listener is a child process whose event loop is blocked; `close()` kills it and the fillers.
+ * It exits by itself after `lifetimeMs` (default 60,000) should a test fail to close it.
+ */
+export async function startUnacceptingPeer(
+  options: PeerOptions & { lifetimeMs?: number } = {},
+): Promise<Peer> {
+  const host = options.host ?? '127.0.0.1';
+  const fillers: net.Socket[] = [];
+  const peer = await startPeerProcess(
+    host,
+    UNACCEPTING_PEER,
+    [String(options.lifetimeMs ?? 60_000)],
+    () => {
+      for (const socket of fillers) socket.destroy();
+    },
+  );
+  // Fill the accept queue: the kernel completes handshakes for backlog + 1 connections and
+  // then drops further SYNs. A filler that never completes is simply destroyed on close.
+  await Promise.all(
+    Array.from(
+      { length: 3 },
+      () =>
+        new Promise<void>((resolve) => {
+          const socket = net.connect({ host, port: peer.port });
+          fillers.push(socket);
+          socket.on('error', () => {});
+          socket.once('connect', () => resolve());
+          setTimeout(resolve, 300);
+        }),
+    ),
+  );
+  return peer;
+}
+
+// The server of startResetPeerProcess: the prefix, then a reset argv[3] ms later; it exits by
+// itself after a minute.
+const RESET_PEER = `
+const net = require('node:net');
+const prefix = Buffer.from(process.argv[2], 'base64');
+const server = net.createServer((socket) => {
+  socket.on('error', () => {});
+  socket.write(prefix, () => setTimeout(() => socket.resetAndDestroy(), Number(process.argv[3])));
+});
+server.listen({ host: process.argv[1], port: 0, backlog: 4096 }, () => {
+  process.stdout.write(server.address().port + '\\n');
+  setTimeout(() => process.exit(0), 60000).unref();
+});
+`;
+
+/**
+ * As startResetPeer, but in a child process: it sends `prefix`, then resets `resetAfterMs`
+ * later (default 20) even while this process's event loop is busy, so a test can have the
+ * bytes and the reset both waiting when the client next reads.
+ */
+export function startResetPeerProcess(
+  prefix: string | Buffer,
+  options: PeerOptions & { resetAfterMs?: number } = {},
+): Promise<Peer> {
+  const bytes = typeof prefix === 'string' ? Buffer.from(prefix) : prefix;
+  return startPeerProcess(options.host ?? '127.0.0.1', RESET_PEER, [
+    bytes.toString('base64'),
+    String(options.resetAfterMs ?? 20),
+  ]);
+}
+
+/**
+ * A poem meant to take over a terminal: escape sequences (OSC retitle, clear screen, colour),
+ * NUL, BEL, CR, C1 controls (U+009B and the raw byte 0x9B), bidirectional overrides (U+202E,
+ * U+202C) and invalid UTF-8. Piped, every byte must come through; on a terminal, none of them
+ * may act.
+ */
+export const HOSTILE_POEM: Buffer = Buffer.concat([
+  Buffer.from('title\x1b]0;owned\x07\x1b[2J\x1b[31mred\0nul\u009b31m \u202eevil\u202c\r\n'),
+  Buffer.from([0x9b, 0x07, 0xff, 0xfe, 0x0a]),
+]);

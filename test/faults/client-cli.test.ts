@@ -1,0 +1,218 @@
+// get-poetry, spawned as a user runs it, against misbehaving servers: what reaches a terminal, what
+// reaches a pipe, the exit status, and running out of file descriptors.
+
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  HOSTILE_POEM as HOSTILE,
+  type Peer,
+  refusedPort,
+  startBlackholePeer,
+  startEmptyPeer,
+  startFloodPeer,
+  startLastByteClosePeer,
+  startPoetryPeer,
+  startResetPeer,
+  startTricklePeer,
+  startUnacceptingPeer,
+} from '../helpers/peers.js';
+import { cliPath, killRunningClis, runCli } from '../helpers/run-cli.js';
+
+const peers: Peer[] = [];
+const dirs: string[] = [];
+const terminals = new Set<ReturnType<typeof spawn>>();
+
+afterEach(async () => {
+  killRunningClis();
+  for (const child of terminals) child.kill('SIGKILL');
+  terminals.clear();
+  await Promise.all(peers.splice(0).map((p) => p.close()));
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function peer(started: Promise<Peer>): Promise<Peer> {
+  const p = await started;
+  peers.push(p);
+  return p;
+}
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'faults-cli-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Runs get-poetry with its stdout on a pseudo-terminal, through util-linux `script`, and
+ * returns what the terminal was sent. stderr goes to a file, so only the poems are on the tty.
+ */
+async function runOnTerminal(args: string[]): Promise<{ status: number | null; tty: Buffer }> {
+  const dir = await tempDir();
+  const command = [process.execPath, cliPath('get-poetry'), ...args].map(shellQuote).join(' ');
+  const child = spawn(
+    'script',
+    ['-qec', `${command} 2>${shellQuote(join(dir, 'stderr'))}`, '/dev/null'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' },
+    },
+  );
+  terminals.add(child);
+  const out: Buffer[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const status = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve(code));
+  });
+  clearTimeout(timer);
+  terminals.delete(child);
+  return { status, tty: Buffer.concat(out) };
+}
+
+/** The bytes of every code point a server could use to take over or mislead a terminal. */
+function terminalControls(output: Buffer): string[] {
+  const found: string[] = [];
+  for (const byte of output) {
+    // C0 controls except tab, LF and the CR the terminal adds to LF; DEL; C1 as raw bytes.
+    if ((byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) || byte === 0x7f) {
+      found.push(`0x${byte.toString(16).padStart(2, '0')}`);
+    }
+  }
+  for (const character of output.toString('utf8')) {
+    const code = character.codePointAt(0)!;
+    if (code >= 0x80 && code <= 0x9f) found.push(`U+${code.toString(16).padStart(4, '0')}`);
+  }
+  return found;
+}
+
+const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/u;
+
+describe('get-poetry and hostile bytes', () => {
+  it('escapes escape sequences, NUL, BEL and C1 controls on a terminal', async () => {
+    const server = await peer(startPoetryPeer(HOSTILE, { chunkSize: 7, delayMs: 1 }));
+    const { status, tty } = await runOnTerminal(['--no-progress', server.address]);
+    expect(status).toBe(0);
+    expect(terminalControls(tty)).toEqual([]);
+    const text = tty.toString('utf8');
+    expect(text).toContain('title^[]0;owned^G^[[2J^[[31mred^@nul\\u009b31m');
+  });
+
+  it('escapes bidirectional overrides on a terminal, so a server cannot reorder what is shown', async () => {
+    const server = await peer(startPoetryPeer(HOSTILE));
+    const { status, tty } = await runOnTerminal(['--no-progress', server.address]);
+    expect(status).toBe(0);
+    const text = tty.toString('utf8');
+    expect(text).toContain('evil');
+    expect(text).not.toMatch(BIDI);
+  });
+
+  it('passes every hostile byte through unchanged when stdout is a pipe', async () => {
+    const server = await peer(startPoetryPeer(HOSTILE, { chunkSize: 5, delayMs: 1 }));
+    const result = await runCli('get-poetry', [server.address]);
+    expect(result.status).toBe(0);
+    expect(Buffer.compare(result.stdout, HOSTILE)).toBe(0);
+  });
+});
+
+describe('get-poetry against every misbehaving server at once', () => {
+  it('prints the good poems, fails each bad address once with its reason, and exits 1', async () => {
+    const poem = 'A poem that arrives whole.\n';
+    const good = await peer(startLastByteClosePeer(poem));
+    const trickle = await peer(startTricklePeer('drip\n'));
+    const bad: [Peer | string, string][] = [
+      [await peer(startBlackholePeer()), 'no data for 1 s'],
+      [await peer(startUnacceptingPeer()), 'no connection after 1 s'],
+      [await peer(startResetPeer('Half a po')), 'after 9 bytes; the poem is incomplete'],
+      [await peer(startEmptyPeer()), 'the server closed the connection without sending a poem'],
+      [await peer(startFloodPeer()), 'the poem is larger than the 100000-byte cap'],
+      [`127.0.0.1:${await refusedPort()}`, 'connection refused'],
+    ];
+    const badAddresses = bad.map(([p]) => (typeof p === 'string' ? p : p.address));
+    const result = await runCli('get-poetry', [
+      '--idle-timeout',
+      '1',
+      '--connect-timeout',
+      '1',
+      '--max-bytes',
+      '100000',
+      good.address,
+      ...badAddresses,
+      trickle.address,
+    ]);
+    expect(result.status).toBe(1);
+    expect(result.stdout.toString()).toBe(
+      `==> Task 1: ${good.address} <==\n${poem}\n==> Task 8: ${trickle.address} <==\ndrip\n`,
+    );
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^Got 2 poems \(32 bytes\) in [\d.]+ s\.$/);
+    expect(lines[1]).toBe('6 failed:');
+    expect(lines.slice(2)).toHaveLength(6);
+    bad.forEach(([, reason], i) => {
+      const address = badAddresses[i]!;
+      expect(lines.filter((line) => line.startsWith(`  ${address}: `))).toEqual([
+        expect.stringContaining(reason),
+      ]);
+    });
+    expect(result.stderr).not.toMatch(/^\s+at |Error:/m);
+  });
+});
+
+describe('get-poetry out of file descriptors', () => {
+  it('ends every address as its server deserves under ulimit -n 48, losing none to the limit', async () => {
+    const poem = Buffer.alloc(20_000, 'The descriptors ran out; the poems did not.\n');
+    const good = await peer(startLastByteClosePeer(poem));
+    const flood = await peer(startFloodPeer());
+    const empty = await peer(startEmptyPeer());
+    const refused = `127.0.0.1:${await refusedPort()}`;
+    const kinds = [good.address, flood.address, empty.address, refused];
+    const addresses = Array.from({ length: 240 }, (_, i) => kinds[i % kinds.length]!);
+    const result = await runCli(
+      'get-poetry',
+      ['--json', '--concurrency', '1000', '--max-bytes', '100000', ...addresses],
+      { maxOpenFiles: 48, timeoutMs: 25_000 },
+    );
+    expect(result.signal).toBe(null);
+    expect(result.status).toBe(1);
+    const document = JSON.parse(result.stdout.toString()) as {
+      poems: { index: number; text: string }[];
+      failures: { index: number; code: string }[];
+    };
+    expect(document.poems).toHaveLength(60);
+    for (const p of document.poems) {
+      expect((p.index - 1) % 4).toBe(0);
+      expect(p.text).toBe(poem.toString());
+    }
+    const codes = ['ERR_POEM_TOO_LARGE', 'ERR_EMPTY_POEM', 'ERR_CONNECTION_REFUSED'];
+    expect(document.failures).toHaveLength(180);
+    for (const f of document.failures) expect(f.code).toBe(codes[((f.index - 1) % 4) - 1]);
+    expect(result.stderr).not.toContain('too many open files');
+  }, 30_000);
+
+  it('streams every poem into --output files under ulimit -n 48 without stalling', async () => {
+    const poem = Buffer.alloc(200_000, 'Each poem needs a socket and a file.\n');
+    const server = await peer(startPoetryPeer(poem));
+    const dir = join(await tempDir(), 'out');
+    const addresses = Array.from({ length: 300 }, () => server.address);
+    // Well-behaved, this takes a second or two; a fetch loop that starves itself of
+    // descriptors takes minutes and is killed at the time limit.
+    const result = await runCli(
+      'get-poetry',
+      ['--quiet', '--concurrency', '1000', '--output', dir, ...addresses],
+      { maxOpenFiles: 48, timeoutMs: 20_000 },
+    );
+    expect(result.signal).toBe(null);
+    expect(result.status).toBe(0);
+    const files = await readdir(dir);
+    expect(files).toHaveLength(300);
+    expect(files.filter((f) => f.endsWith('.part'))).toEqual([]);
+    expect(Buffer.compare(await readFile(join(dir, files[0]!)), poem)).toBe(0);
+  }, 30_000);
+});
