@@ -83,10 +83,10 @@ process.stderr.write('');
 const fdsAtStart = openFds();
 const handlesAtStart = handleCounts();
 
-const { Reactor } = await import(join(DIST, 'internet', 'reactor.js'));
-const { getPoetry } = await import(join(DIST, 'poetry', 'client.js'));
-const { servePoetry } = await import(join(DIST, 'poetry', 'server.js'));
-const { BufferPoemSource, openPoemFile } = await import(join(DIST, 'poetry', 'server-source.js'));
+// The package's public API, as a user of the library would import it.
+const { BufferPoemSource, getPoetry, openPoemFile, Reactor, servePoetry } = await import(
+  join(DIST, 'index.js')
+);
 
 // --- seeded randomness ----------------------------------------------------------------------
 
