@@ -23,11 +23,19 @@ export class DelayedCall implements IDelayedCall {
   #state: 'pending' | 'called' | 'cancelled' = 'pending';
   readonly #fn: () => void;
   readonly #scheduler: DelayedCallScheduler;
+  /** The scheduled function's name, for reporting an exception it throws. */
+  readonly name: string;
 
-  constructor(timeSeconds: number, fn: () => void, scheduler: DelayedCallScheduler) {
+  constructor(
+    timeSeconds: number,
+    fn: () => void,
+    scheduler: DelayedCallScheduler,
+    name: string = fn.name,
+  ) {
     this.#time = timeSeconds;
     this.#fn = fn;
     this.#scheduler = scheduler;
+    this.name = name;
   }
 
   getTime(): number {

@@ -95,19 +95,11 @@ export class Reactor implements IReactor {
     fn: (...args: A) => void,
     ...args: A
   ): IDelayedCall {
-    const at = this.seconds() + checkDelay(seconds);
-    const call = new DelayedCall(
-      at,
-      () => {
-        try {
-          fn(...args);
-        } catch (error) {
-          this.reportError(error, `callLater(${fn.name || 'anonymous function'})`);
-        }
-      },
-      this.#scheduler,
-    );
-    this.#scheduler.schedule(call);
+    const delay = checkDelay(seconds);
+    // Most calls (timeouts) carry no arguments: then the function itself is the call.
+    const run = args.length === 0 ? (fn as () => void) : () => fn(...args);
+    const call = new DelayedCall(this.seconds() + delay, run, this.#scheduler, fn.name);
+    this.#armed.set(call, this.#arm(call, delay));
     return call;
   }
 
@@ -181,17 +173,27 @@ export class Reactor implements IReactor {
   };
 
   #arm(call: DelayedCall, seconds: number): NodeJS.Timeout | IDelayedCall {
-    const fire = (): void => {
-      this.#armed.delete(call);
-      call.run();
-    };
-    if (this.#clock !== undefined) return this.#clock.callLater(seconds, fire);
+    if (this.#clock !== undefined) return this.#clock.callLater(seconds, this.#fire, call);
     // Whole milliseconds: Node keeps one timer list per distinct duration, so fractional delays
     // (a timeout computed from a fractional clock) would each get a list of their own.
     const ms = Math.ceil(seconds * 1000);
-    if (ms > MAX_TIMER_MS) return setTimeout(() => this.#scheduler.schedule(call), MAX_TIMER_MS);
-    return setTimeout(fire, ms);
+    if (ms > MAX_TIMER_MS) return setTimeout(this.#rearm, MAX_TIMER_MS, call);
+    return setTimeout(this.#fire, ms, call);
   }
+
+  /** Runs a call that has come due; one function for every call, not a closure each. */
+  readonly #fire = (call: DelayedCall): void => {
+    this.#armed.delete(call);
+    try {
+      call.run();
+    } catch (error) {
+      this.reportError(error, `callLater(${call.name || 'anonymous function'})`);
+    }
+  };
+
+  readonly #rearm = (call: DelayedCall): void => {
+    this.#scheduler.schedule(call);
+  };
 }
 
 /** The shared default reactor, as Twisted's `from twisted.internet import reactor`. */

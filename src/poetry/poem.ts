@@ -103,6 +103,13 @@ const ResizableArrayBuffer = ArrayBuffer as unknown as new (
 export const GROW_IN_PLACE_FROM_BYTES = 1024 * 1024;
 
 /**
+ * The largest poem held in memory, whatever the cap: 4 GiB, Node 20's largest Buffer. Node 22
+ * and later allow far larger Buffers (2^53 - 1 bytes), but address space for a reservation that
+ * large cannot be had; a bigger poem belongs in a sink.
+ */
+export const MAX_IN_MEMORY_BYTES = 2 ** 32;
+
+/**
  * Past this many chunks, too: each chunk costs a Buffer object of its own (about a hundred
  * bytes), so a server dripping a byte at a time would otherwise make the size cap a limit on
  * bytes but not on memory.
@@ -136,7 +143,7 @@ export class PoemBytesBuilder {
 
   /** `maxBytes` is the fetch's size cap (Infinity for none); a larger `append` throws. */
   constructor(maxBytes: number = Number.POSITIVE_INFINITY) {
-    this.maxBytes = Math.min(maxBytes, constants.MAX_LENGTH);
+    this.maxBytes = Math.min(maxBytes, constants.MAX_LENGTH, MAX_IN_MEMORY_BYTES);
   }
 
   get byteLength(): number {
