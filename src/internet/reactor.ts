@@ -2,7 +2,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from './defaults.js';
-import { checkDelay, DelayedCall, type DelayedCallScheduler } from './delayed-call.js';
+import { checkDelay, DelayedCall } from './delayed-call.js';
 import { ReactorAlreadyRunningError, ReactorNotRunningError } from './errors.js';
 import type {
   ConnectOptions,
@@ -24,6 +24,7 @@ import {
   type TCPOwner,
   TCPPort,
 } from './tcp.js';
+import { TimerQueue } from './timer-queue.js';
 
 export { DEFAULT_CONNECT_TIMEOUT_SECONDS };
 
@@ -63,7 +64,7 @@ export class Reactor implements IReactor {
   readonly #reportError: ErrorReporter;
   readonly #clock: IReactorTime | undefined;
   /** Every pending call, with the handle that arms it: a Node timer or a fake clock's call. */
-  readonly #armed = new Map<DelayedCall, NodeJS.Timeout | IDelayedCall>();
+  readonly #timers: TimerQueue;
   readonly #owned = new Set<OwnedResource>();
   #stopped: (() => void) | undefined = undefined;
   #keepAlive: NodeJS.Timeout | undefined = undefined;
@@ -72,6 +73,11 @@ export class Reactor implements IReactor {
   constructor(options: ReactorOptions = {}) {
     this.#reportError = options.reportError ?? reportErrorToStderr;
     this.#clock = options.clock;
+    this.#timers = new TimerQueue({
+      seconds: () => this.seconds(),
+      wakeAfter: (seconds, wake) => this.#wakeAfter(seconds, wake),
+      run: (call) => this.#runDue(call),
+    });
     this.#tcpOwner = {
       seconds: () => this.seconds(),
       callLater: (seconds, fn, ...args) => this.callLater(seconds, fn, ...args),
@@ -98,8 +104,8 @@ export class Reactor implements IReactor {
     const delay = checkDelay(seconds);
     // Most calls (timeouts) carry no arguments: then the function itself is the call.
     const run = args.length === 0 ? (fn as () => void) : () => fn(...args);
-    const call = new DelayedCall(this.seconds() + delay, run, this.#scheduler, fn.name);
-    this.#armed.set(call, this.#arm(call, delay));
+    const call = new DelayedCall(this.seconds() + delay, run, this.#timers, fn.name);
+    this.#timers.schedule(call);
     return call;
   }
 
@@ -140,7 +146,7 @@ export class Reactor implements IReactor {
     this.#stopped = undefined;
     clearInterval(this.#keepAlive);
     this.#keepAlive = undefined;
-    for (const call of [...this.#armed.keys()]) call.cancel();
+    for (const call of this.#timers.pending()) call.cancel();
     for (const resource of [...this.#owned]) resource.shutdown();
     stopped();
   }
@@ -153,47 +159,28 @@ export class Reactor implements IReactor {
     }
   }
 
-  readonly #scheduler: DelayedCallScheduler = {
-    seconds: () => this.seconds(),
-    schedule: (call) => {
-      this.#scheduler.unschedule(call);
-      const seconds = Math.max(0, call.getTime() - this.seconds());
-      this.#armed.set(call, this.#arm(call, seconds));
-    },
-    unschedule: (call) => {
-      const handle = this.#armed.get(call);
-      if (handle === undefined) return;
-      this.#armed.delete(call);
-      if ('cancel' in handle) {
-        if (handle.active()) handle.cancel();
-      } else {
-        clearTimeout(handle);
-      }
-    },
-  };
-
-  #arm(call: DelayedCall, seconds: number): NodeJS.Timeout | IDelayedCall {
-    if (this.#clock !== undefined) return this.#clock.callLater(seconds, this.#fire, call);
-    // Whole milliseconds: Node keeps one timer list per distinct duration, so fractional delays
-    // (a timeout computed from a fractional clock) would each get a list of their own.
-    const ms = Math.ceil(seconds * 1000);
-    if (ms > MAX_TIMER_MS) return setTimeout(this.#rearm, MAX_TIMER_MS, call);
-    return setTimeout(this.#fire, ms, call);
+  /** Wakes the timer queue after `seconds`, on Node's timers or on the injected clock. */
+  #wakeAfter(seconds: number, wake: () => void): () => void {
+    const clock = this.#clock;
+    if (clock !== undefined) {
+      const call = clock.callLater(seconds, wake);
+      return () => {
+        if (call.active()) call.cancel();
+      };
+    }
+    // Whole milliseconds, and no more than a timer can hold: a wake that comes early for a far
+    // deadline finds nothing due and arms again.
+    const timer = setTimeout(wake, Math.min(MAX_TIMER_MS, Math.ceil(seconds * 1000)));
+    return () => clearTimeout(timer);
   }
 
-  /** Runs a call that has come due; one function for every call, not a closure each. */
-  readonly #fire = (call: DelayedCall): void => {
-    this.#armed.delete(call);
+  #runDue(call: DelayedCall): void {
     try {
       call.run();
     } catch (error) {
       this.reportError(error, `callLater(${call.name || 'anonymous function'})`);
     }
-  };
-
-  readonly #rearm = (call: DelayedCall): void => {
-    this.#scheduler.schedule(call);
-  };
+  }
 }
 
 /** The shared default reactor, as Twisted's `from twisted.internet import reactor`. */

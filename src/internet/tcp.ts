@@ -204,7 +204,9 @@ export class TCPTransport implements ITransport, OwnedResource {
     // must not hold our descriptor (Twisted closes fully, too).
     const socket = this.#socket;
     socket.end(() => {
-      if (socket.destroyed) return;
+      // A peer that has already finished sending has nothing left to read: both sides are done
+      // and Node closes the socket by itself.
+      if (socket.destroyed || socket.readableEnded) return;
       socket.setTimeout(LINGER_MS, () => socket.destroy());
       socket.resume();
     });
