@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 
 // Chunks from an earlier build have other hashes: clear them so dist/ holds only this one's.
 for (const name of readdirSync('dist/cli')) {
-  if (name.startsWith('chunk-')) rmSync(`dist/cli/${name}`);
+  if (/-[A-Z0-9]{8}\.js$/.test(name)) rmSync(`dist/cli/${name}`);
 }
 
 await build({
