@@ -106,7 +106,7 @@ function startProtocol(
 const kTransport = Symbol('TCPTransport');
 
 /** How long a closed-by-us socket waits for the peer's FIN before it is destroyed. */
-const LINGER_MS = 2000;
+const LINGER_SECONDS = 2;
 
 /** Written to test whether the peer closed cleanly or reset (see TCPTransport.#ended). */
 const NOTHING = Buffer.alloc(0);
@@ -153,6 +153,7 @@ export class TCPTransport implements ITransport, OwnedResource {
   #aborted = false;
   #error: unknown = undefined;
   #lost = false;
+  #linger: IDelayedCall | undefined = undefined;
 
   constructor(
     socket: net.Socket,
@@ -207,7 +208,11 @@ export class TCPTransport implements ITransport, OwnedResource {
       // A peer that has already finished sending has nothing left to read: both sides are done
       // and Node closes the socket by itself.
       if (socket.destroyed || socket.readableEnded) return;
-      socket.setTimeout(LINGER_MS, () => socket.destroy());
+      // A fixed deadline, not an idle timeout: a peer that keeps talking must not keep it open.
+      this.#linger = this.#owner.callLater(LINGER_SECONDS, () => {
+        this.#linger = undefined;
+        socket.destroy();
+      });
       socket.resume();
     });
   }
@@ -215,8 +220,12 @@ export class TCPTransport implements ITransport, OwnedResource {
   abortConnection(): void {
     if (this.#lost || this.#aborted) return;
     this.#aborted = true;
-    if (this.#socket.destroyed) return;
-    this.#socket.resetAndDestroy();
+    const socket = this.#socket;
+    if (socket.destroyed) return;
+    // libuv refuses a reset while a shutdown (our end()) is still waiting for the peer to take
+    // the rest of the data, and the socket would then never close: destroy it plainly instead.
+    if (this.#disconnecting) socket.destroy();
+    else socket.resetAndDestroy();
   }
 
   getPeer(): Address {
@@ -330,6 +339,8 @@ export class TCPTransport implements ITransport, OwnedResource {
   #closed(): void {
     if (this.#lost) return;
     this.#lost = true;
+    if (this.#linger?.active()) this.#linger.cancel();
+    this.#linger = undefined;
     this.#label ??= this.#peerLabel();
     const address = this.#label;
     let reason: Error;

@@ -661,4 +661,6 @@ const result = {
 };
 writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
 writeFileSync(join(resultsDir, 'latest.txt'), `${report.join('\n')}\n`);
-process.exitCode = ok ? 0 : 1;
+// Exit now rather than when the event loop empties: after a hang or a leak, something is still
+// open by definition, and the soak must end (in CI above all) with its verdict.
+process.exit(ok ? 0 : 1);

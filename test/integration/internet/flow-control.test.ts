@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectionDone } from '../../../src/internet/errors.js';
+import { ConnectionDone, ConnectionLost } from '../../../src/internet/errors.js';
 import type { IListeningPort, IPushProducer } from '../../../src/internet/interfaces.js';
 import { ClientFactory, Protocol, ServerFactory } from '../../../src/internet/protocol.js';
 import { Reactor } from '../../../src/internet/reactor.js';
@@ -98,5 +98,46 @@ describe('flow control over TCP', () => {
     expect(flooder!.pauses).toBeGreaterThan(0);
     // Paused at the first full buffer: at most a chunk or two beyond the socket's high-water mark.
     expect(flooder!.maxBuffered).toBeLessThan(4 * CHUNK.length);
+  });
+});
+
+describe('aborting a connection that is already closing', () => {
+  let port: IListeningPort | undefined;
+
+  afterEach(async () => {
+    await port?.stopListening();
+  });
+
+  it('closes it even while the close waits for a reader that reads nothing', async () => {
+    const reactor = new Reactor();
+    const server = new ServerFactory();
+    let lost: Promise<Error> | undefined;
+    server.buildProtocol = () =>
+      new (class extends Protocol {
+        override connectionMade(): void {
+          lost = new Promise((resolve) => {
+            this.connectionLost = resolve;
+          });
+          // Far more than the socket buffers hold, so the close waits on the reader forever.
+          for (let i = 0; i < 256; i++) this.transport!.write(CHUNK);
+          this.transport!.loseConnection();
+          setImmediate(() => this.transport!.abortConnection());
+        }
+      })();
+    port = await reactor.listenTCP(0, server, { interface: '127.0.0.1' });
+    const client = new ClientFactory();
+    let clientTransport: { abortConnection(): void } | undefined;
+    client.buildProtocol = () =>
+      new (class extends Protocol {
+        override connectionMade(): void {
+          clientTransport = this.transport;
+          this.transport!.pauseProducing();
+        }
+      })();
+    reactor.connectTCP('127.0.0.1', port.getHost().port, client);
+    while (lost === undefined) await new Promise((resolve) => setImmediate(resolve));
+    const reason = await lost;
+    expect(reason).toBeInstanceOf(ConnectionLost);
+    clientTransport?.abortConnection();
   });
 });
