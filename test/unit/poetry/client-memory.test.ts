@@ -2,29 +2,17 @@
 
 import { describe, expect, it } from 'vitest';
 import { ConnectionDone, ConnectionLost } from '../../../src/internet/errors.js';
-import { getPoetry, type PoetryProtocol } from '../../../src/poetry/client.js';
+import type { PoetryProtocol } from '../../../src/poetry/client.js';
 import { PoemIncompleteError, PoemTooLargeError } from '../../../src/poetry/errors.js';
-import { GROW_IN_PLACE_FROM_BYTES, type Poem } from '../../../src/poetry/poem.js';
-import { MemoryReactor } from '../../../src/testing/index.js';
+import { GROW_IN_PLACE_FROM_BYTES } from '../../../src/poetry/poem.js';
+import { startMemoryFetch } from '../../helpers/memory-fetch.js';
 
 const ADDRESS = '127.0.0.1:10000';
 const BIG = Buffer.alloc(GROW_IN_PLACE_FROM_BYTES + 4321);
 for (let i = 0; i < BIG.length; i++) BIG[i] = 32 + ((i * 13) % 95);
 
 function startFetch(maxBytes?: number) {
-  const reactor = new MemoryReactor();
-  const poems: Poem[] = [];
-  const errors: Error[] = [];
-  getPoetry(
-    '127.0.0.1',
-    10000,
-    (poem) => poems.push(poem),
-    (error) => errors.push(error),
-    { reactor, maxBytes },
-  );
-  const connector = reactor.tcpClients.at(-1)!;
-  const protocol = connector.accept() as PoetryProtocol;
-  return { poems, errors, connector, protocol, transport: connector.transport! };
+  return startMemoryFetch({ maxBytes });
 }
 
 function feed(protocol: PoetryProtocol, bytes: Buffer, chunkSize: number): void {

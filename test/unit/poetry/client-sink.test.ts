@@ -6,11 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionDone } from '../../../src/internet/errors.js';
-import { getPoetry, type PoetryProtocol } from '../../../src/poetry/client.js';
 import { PoemSinkError } from '../../../src/poetry/errors.js';
-import type { Poem } from '../../../src/poetry/poem.js';
 import { FileSink, type PoemSinkListener } from '../../../src/poetry/sink.js';
-import { MemoryReactor } from '../../../src/testing/index.js';
+import { startMemoryFetch } from '../../helpers/memory-fetch.js';
 
 let dir = '';
 beforeEach(async () => {
@@ -166,19 +164,7 @@ describe('FileSink', () => {
 
 describe('a fetch streaming into a FileSink', () => {
   function startFetch(sink: FileSink) {
-    const reactor = new MemoryReactor();
-    const poems: Poem[] = [];
-    const errors: Error[] = [];
-    getPoetry(
-      '127.0.0.1',
-      10000,
-      (poem) => poems.push(poem),
-      (error) => errors.push(error),
-      { reactor, sink },
-    );
-    const connector = reactor.tcpClients.at(-1)!;
-    const protocol = connector.accept() as PoetryProtocol;
-    return { poems, errors, connector, protocol, transport: connector.transport! };
+    return startMemoryFetch({ sink });
   }
 
   it.each([1, 7, 4096])('writes the poem byte-exact (chunks of %i bytes)', async (chunkSize) => {
