@@ -72,7 +72,10 @@ export class Poem {
     return this.#text;
   }
 
-  /** False when `text` had to replace invalid UTF-8 with U+FFFD. */
+  /**
+   * False when `text` had to replace invalid UTF-8 with U+FFFD. A poem streamed to a sink holds
+   * no bytes here (they are in the sink), so it says true: check the sink's copy instead.
+   */
   get validUtf8(): boolean {
     return isUtf8(this.bytes);
   }
