@@ -42,6 +42,11 @@ export interface TCPOwner extends IReactorTime {
   untrack(resource: OwnedResource): void;
 }
 
+/** Told when a transport's connection has ended: its connector, or its listening port. */
+interface TransportHolder {
+  transportLost(transport: TCPTransport, reason: Error): void;
+}
+
 /** A connection, connector or port that a stopping reactor must close. */
 export interface OwnedResource {
   shutdown(): void;
@@ -104,6 +109,10 @@ function startProtocol(
 }
 
 const kTransport = Symbol('TCPTransport');
+const kConnector = Symbol('TCPConnector');
+
+/** A connecting socket that knows its connector, for listeners shared by every socket. */
+type ConnectorSocket = net.Socket & { [kConnector]: TCPConnector };
 
 /** How long a closed-by-us socket waits for the peer's FIN before it is destroyed. */
 const LINGER_SECONDS = 2;
@@ -141,7 +150,7 @@ function withoutStack<E extends Error>(make: () => E): E {
 export class TCPTransport implements ITransport, OwnedResource {
   readonly #socket: net.Socket;
   readonly #owner: TCPOwner;
-  readonly #onLost: (reason: Error) => void;
+  readonly #holder: TransportHolder;
   #peer: Address | undefined = undefined;
   #host: Address | undefined = undefined;
   /** `host:port` that failures name; the connector's destination, or else the peer. */
@@ -155,15 +164,10 @@ export class TCPTransport implements ITransport, OwnedResource {
   #lost = false;
   #linger: IDelayedCall | undefined = undefined;
 
-  constructor(
-    socket: net.Socket,
-    owner: TCPOwner,
-    onLost: (reason: Error) => void,
-    label?: string,
-  ) {
+  constructor(socket: net.Socket, owner: TCPOwner, holder: TransportHolder, label?: string) {
     this.#socket = socket;
     this.#owner = owner;
-    this.#onLost = onLost;
+    this.#holder = holder;
     this.#label = label;
   }
 
@@ -357,7 +361,7 @@ export class TCPTransport implements ITransport, OwnedResource {
       this.#guardAfterClose('stopProducing', () => producer.stopProducing());
     }
     this.#guardAfterClose('connectionLost', () => this.#protocol.connectionLost(reason));
-    this.#onLost(reason);
+    this.#holder.transportLost(this, reason);
   }
 
   /** The peer as `host:port`; undefined once closed if it was never read while open. */
@@ -377,7 +381,7 @@ export class TCPTransport implements ITransport, OwnedResource {
  * disconnected, or connecting → disconnected when the attempt fails. `connect()` again from
  * disconnected retries with the same factory.
  */
-export class TCPConnector implements IConnector, OwnedResource {
+export class TCPConnector implements IConnector, OwnedResource, TransportHolder {
   state: 'disconnected' | 'connecting' | 'connected' = 'disconnected';
   readonly #owner: TCPOwner;
   readonly #destination: Address;
@@ -415,9 +419,9 @@ export class TCPConnector implements IConnector, OwnedResource {
     this.#owner.track(this);
     if (!this.#factoryStarted) {
       this.#factoryStarted = true;
-      this.#callFactory('doStart', () => this.#factory.doStart());
+      this.#callFactory('doStart');
     }
-    this.#callFactory('startedConnecting', () => this.#factory.startedConnecting(this));
+    this.#callFactory('startedConnecting');
     if (this.state !== 'connecting') return; // startedConnecting gave up
 
     const { host, port } = this.#destination;
@@ -439,8 +443,9 @@ export class TCPConnector implements IConnector, OwnedResource {
       return;
     }
     this.#socket = socket;
-    socket.on('error', this.#onConnectError);
-    socket.once('connect', this.#onConnect);
+    (socket as ConnectorSocket)[kConnector] = this;
+    socket.on('error', TCPConnector.#onConnectError);
+    socket.once('connect', TCPConnector.#onConnect);
     if (this.#timeoutSeconds > 0) {
       this.#timeoutCall = this.#owner.callLater(this.#timeoutSeconds, this.#onTimeout);
     }
@@ -462,9 +467,17 @@ export class TCPConnector implements IConnector, OwnedResource {
     else if (this.state === 'connected') this.#transport?.abortConnection();
   }
 
-  readonly #onConnectError = (error: Error): void => {
-    if (this.state !== 'connecting') return; // after connecting, the transport owns errors
-    this.#fail(connectErrorFrom(error, this.#address));
+  static readonly #onConnectError = function connectFailed(
+    this: ConnectorSocket,
+    error: Error,
+  ): void {
+    const connector = this[kConnector];
+    if (connector.state !== 'connecting') return; // after connecting, the transport owns errors
+    connector.#fail(connectErrorFrom(error, connector.#address));
+  };
+
+  static readonly #onConnect = function connected(this: ConnectorSocket): void {
+    this[kConnector].#connected();
   };
 
   readonly #onTimeout = (): void => {
@@ -478,28 +491,27 @@ export class TCPConnector implements IConnector, OwnedResource {
     );
   };
 
-  readonly #onConnect = (): void => {
+  #connected(): void {
     if (this.state !== 'connecting') return;
     this.#cancelTimeout();
     this.state = 'connected';
     const socket = this.#socket!;
-    const transport = new TCPTransport(socket, this.#owner, this.#onLost, this.#address);
+    const transport = new TCPTransport(socket, this.#owner, this, this.#address);
     this.#transport = transport;
     // An IP destination is the peer already; asking the socket would cost a system call.
     const peer = net.isIP(this.#destination.host) ? this.#destination : transport.getPeer();
     startProtocol(transport, this.#factory, peer, this.#owner.reportError);
-  };
+  }
 
-  readonly #onLost = (reason: Error): void => {
+  /** For its transport only: the connection has ended. */
+  transportLost(_transport: TCPTransport, reason: Error): void {
     this.state = 'disconnected';
     this.#transport = undefined;
     this.#socket = undefined;
     this.#owner.untrack(this);
-    this.#callFactory('clientConnectionLost', () =>
-      this.#factory.clientConnectionLost(this, reason),
-    );
+    this.#callFactory('clientConnectionLost', reason);
     this.#stopFactoryUnlessRetrying();
-  };
+  }
 
   #fail(reason: Error): void {
     if (this.state !== 'connecting') return;
@@ -507,16 +519,14 @@ export class TCPConnector implements IConnector, OwnedResource {
     this.state = 'disconnected';
     this.#socket = undefined;
     this.#owner.untrack(this);
-    this.#callFactory('clientConnectionFailed', () =>
-      this.#factory.clientConnectionFailed(this, reason),
-    );
+    this.#callFactory('clientConnectionFailed', reason);
     this.#stopFactoryUnlessRetrying();
   }
 
   #stopFactoryUnlessRetrying(): void {
     if (this.state !== 'disconnected' || !this.#factoryStarted) return;
     this.#factoryStarted = false;
-    this.#callFactory('doStop', () => this.#factory.doStop());
+    this.#callFactory('doStop');
   }
 
   #cancelTimeout(): void {
@@ -524,13 +534,29 @@ export class TCPConnector implements IConnector, OwnedResource {
     this.#timeoutCall = undefined;
   }
 
-  #callFactory(hook: string, fn: () => void): void {
-    callReporting(this.#owner.reportError, this.#factory, hook, fn);
+  /** Calls a factory hook (no closure per call: this runs several times per connection). */
+  #callFactory(
+    hook:
+      | 'doStart'
+      | 'doStop'
+      | 'startedConnecting'
+      | 'clientConnectionFailed'
+      | 'clientConnectionLost',
+    reason?: Error,
+  ): void {
+    const factory = this.#factory;
+    try {
+      if (hook === 'doStart' || hook === 'doStop') factory[hook]();
+      else if (hook === 'startedConnecting') factory.startedConnecting(this);
+      else factory[hook](this, reason!);
+    } catch (error) {
+      this.#owner.reportError(error, `${factory.constructor.name}.${hook}`);
+    }
   }
 }
 
 /** A listening TCP port; each accepted connection gets a protocol from the factory. */
-export class TCPPort implements IListeningPort, OwnedResource {
+export class TCPPort implements IListeningPort, OwnedResource, TransportHolder {
   readonly #server: net.Server;
   readonly #factory: IProtocolFactory;
   readonly #owner: TCPOwner;
@@ -613,10 +639,15 @@ export class TCPPort implements IListeningPort, OwnedResource {
 
   readonly #onConnection = (socket: net.Socket): void => {
     const owner = this.#owner;
-    const transport = new TCPTransport(socket, owner, () => owner.untrack(transport));
+    const transport = new TCPTransport(socket, owner, this);
     owner.track(transport);
     startProtocol(transport, this.#factory, transport.getPeer(), owner.reportError);
   };
+
+  /** For its transports only: a connection has ended. */
+  transportLost(transport: TCPTransport): void {
+    this.#owner.untrack(transport);
+  }
 
   readonly #onServerError = (error: Error): void => {
     // Accept errors (EMFILE and the like) do not close the server; report and keep serving.
