@@ -11,6 +11,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../helpers/seeded-random.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -90,18 +91,7 @@ const { BufferPoemSource, getPoetry, openPoemFile, Reactor, servePoetry } = awai
 
 // --- seeded randomness ----------------------------------------------------------------------
 
-/** mulberry32: the same choices for the same seed. */
-function seeded(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = seeded(options.seed);
+const random = seededRandom(options.seed);
 const chance = (p) => random() < p;
 const between = (low, high) => low + random() * (high - low);
 
@@ -117,7 +107,7 @@ function poemOf(length, salt) {
 }
 
 function binaryOf(length, seed) {
-  const next = seeded(seed);
+  const next = seededRandom(seed);
   const bytes = Buffer.alloc(length);
   for (let i = 0; i < length; i++) bytes[i] = Math.floor(next() * 256);
   return bytes;
