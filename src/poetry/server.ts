@@ -180,6 +180,16 @@ export class PoetryServerProtocol extends Protocol implements IPushProducer, Pac
     this.#send();
   }
 
+  /**
+   * True while the reader still has bytes of the poem to take: unsent, or sent but still in the
+   * transport's buffer. A reader with the whole poem whose close is still under way is not.
+   */
+  get stillReading(): boolean {
+    if (this.#state === 'sending' || this.#state === 'new') return true;
+    if (this.#state === 'lost' || this.#cutReason !== undefined) return false;
+    return (this.transport?.bufferedBytes ?? 0) > 0;
+  }
+
   /** Closes the connection at once, dropping what is unsent; `why` goes in the reader's log line. */
   cut(why: string): void {
     if (this.#state === 'lost' || this.#cutReason !== undefined) return;
@@ -381,6 +391,13 @@ export class PoetryServerFactory extends ServerFactory<PoetryServerProtocol> {
     return this.#readers.size;
   }
 
+  /** Readers connected now that still have bytes of the poem to take (see `stillReading`). */
+  get readersStillReading(): number {
+    let count = 0;
+    for (const reader of this.#readers) if (reader.stillReading) count += 1;
+    return count;
+  }
+
   /** Called by each protocol as it connects. */
   readerConnected(reader: PoetryServerProtocol): void {
     this.#readers.add(reader);
@@ -520,14 +537,17 @@ export class PoetryServer {
     const { factory } = this;
     const { logger, reactor } = factory;
     await this.port.stopListening();
-    const inFlight = factory.readers;
-    if (inFlight === 0) {
+    // Readers with the whole poem whose close is under way are waited for, not announced.
+    const inFlight = factory.readersStillReading;
+    if (inFlight === 0 && factory.readers === 0) {
       logger.info('stopped');
       return;
     }
-    logger.info(
-      `stopping: ${inFlight} reader${inFlight === 1 ? '' : 's'} in flight get ${graceSeconds} s to finish`,
-    );
+    if (inFlight > 0) {
+      logger.info(
+        `stopping: ${inFlight} reader${inFlight === 1 ? '' : 's'} in flight get ${graceSeconds} s to finish`,
+      );
+    }
     factory.finishNow();
     const idle = factory.whenIdle();
     const grace = reactor.callLater(graceSeconds, () => {

@@ -436,6 +436,59 @@ describe('PoetryServer.shutdown', () => {
     expect(reactor.getDelayedCalls()).toEqual([]);
   });
 
+  it('counts as in flight only readers with bytes still to take, and waits for the closing ones too', async () => {
+    const reactor = new MemoryReactor();
+    const logger = new RecordingLogger();
+    const server = await servePoetry(reactor, new BufferPoemSource(binaryPoem(100)), {
+      delay: 0,
+      logger,
+      stallTimeout: 0,
+    });
+    const port = reactor.tcpServers[0] as MemoryPort;
+    // Both have the whole poem and a close under way; b's last bytes are still in its buffer.
+    const a = port.accept({ host: '127.0.0.1', port: 1 });
+    const b = port.accept({ host: '127.0.0.1', port: 2 });
+    b.transport.bufferedBytes = 40;
+    expect(a.transport.disconnecting && b.transport.disconnecting).toBe(true);
+    let stopped = false;
+    const stopping = server.shutdown(2).then(() => {
+      stopped = true;
+    });
+    await settle();
+    expect(logger.infoLines.slice(1)).toEqual(['stopping: 1 reader in flight get 2 s to finish']);
+    a.protocol.connectionLost(new ConnectionDone('closed'));
+    await settle();
+    expect(stopped).toBe(false);
+    b.protocol.connectionLost(new ConnectionDone('closed'));
+    await stopping;
+    expect(logger.infoLines.slice(1)).toEqual([
+      'stopping: 1 reader in flight get 2 s to finish',
+      'stopped',
+    ]);
+  });
+
+  it('says only "stopped" when every reader left has the whole poem', async () => {
+    const reactor = new MemoryReactor();
+    const logger = new RecordingLogger();
+    const server = await servePoetry(reactor, new BufferPoemSource('a short poem'), {
+      delay: 0,
+      logger,
+      stallTimeout: 0,
+    });
+    const port = reactor.tcpServers[0] as MemoryPort;
+    const closing = port.accept({ host: '127.0.0.1', port: 1 });
+    let stopped = false;
+    const stopping = server.shutdown(2).then(() => {
+      stopped = true;
+    });
+    await settle();
+    expect(stopped).toBe(false);
+    closing.protocol.connectionLost(new ConnectionDone('closed'));
+    await stopping;
+    expect(logger.infoLines.slice(1)).toEqual(['stopped']);
+    expect(reactor.getDelayedCalls()).toEqual([]);
+  });
+
   it('cuts readers still reading when the grace period ends', async () => {
     const reactor = new MemoryReactor();
     const logger = new RecordingLogger();
