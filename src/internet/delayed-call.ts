@@ -19,6 +19,10 @@ export interface DelayedCallScheduler {
  * change, as Twisted's does, so a forgotten timer shows up as an error instead of a silent no-op.
  */
 export class DelayedCall implements IDelayedCall {
+  /** Where the scheduler keeps this call (the reactor's heap index); -1 while it holds none. */
+  slot = -1;
+  /** The scheduler's arming order, for ties in time. */
+  seq = 0;
   #time: number;
   #state: 'pending' | 'called' | 'cancelled' = 'pending';
   readonly #fn: () => void;

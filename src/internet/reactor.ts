@@ -80,7 +80,7 @@ export class Reactor implements IReactor {
     });
     this.#tcpOwner = {
       seconds: () => this.seconds(),
-      callLater: (seconds, fn, ...args) => this.callLater(seconds, fn, ...args),
+      callLater: this.callLater.bind(this),
       reportError: (error, where) => this.reportError(error, where),
       lookup: lookupWithLocalhost(options.lookup),
       track: (resource) => this.#owned.add(resource),

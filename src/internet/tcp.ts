@@ -101,9 +101,11 @@ function startProtocol(
   reporter: ErrorReporter,
 ): void {
   let protocol: IProtocol | null = null;
-  callReporting(reporter, factory, 'buildProtocol', () => {
+  try {
     protocol = factory.buildProtocol(peer);
-  });
+  } catch (error) {
+    reporter(error, `${factory.constructor.name}.buildProtocol`);
+  }
   transport.start(protocol ?? new Protocol());
   if (protocol === null) transport.abortConnection();
 }
@@ -124,23 +126,9 @@ const NOTHING = Buffer.alloc(0);
 type TransportSocket = net.Socket & { [kTransport]: TCPTransport };
 
 /**
- * Makes an error without capturing a stack trace. A connection closing is an ordinary event, not
- * a bug to trace, and capturing stacks for ten thousand clean closes is measurable work.
- */
-function withoutStack<E extends Error>(make: () => E): E {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return make();
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
-
-/**
  * A transport over one connected `net.Socket`, feeding one protocol.
  *
- * Every call into the protocol goes through `#guard`: an exception is reported through the
+ * Every call into the protocol is guarded: an exception is reported through the
  * owner's reporter and the connection is aborted, and the protocol still gets its one
  * `connectionLost`.
  *
@@ -163,6 +151,7 @@ export class TCPTransport implements ITransport, OwnedResource {
   #error: unknown = undefined;
   #lost = false;
   #linger: IDelayedCall | undefined = undefined;
+  #drainListened = false;
 
   constructor(socket: net.Socket, owner: TCPOwner, holder: TransportHolder, label?: string) {
     this.#socket = socket;
@@ -175,15 +164,19 @@ export class TCPTransport implements ITransport, OwnedResource {
   start(protocol: IProtocol): void {
     this.#protocol = protocol;
     // One set of listener functions serves every socket (each finds its transport through a
-    // symbol), rather than five closures per connection.
+    // symbol), rather than closures per connection. 'drain' waits for a producer to need it.
     const socket = this.#socket as TransportSocket;
     socket[kTransport] = this;
     socket.on('data', TCPTransport.#onData);
     socket.on('end', TCPTransport.#onEnd);
-    socket.on('error', TCPTransport.#onError);
-    socket.on('drain', TCPTransport.#onDrain);
     socket.on('close', TCPTransport.#onClose);
-    this.#guard('makeConnection', () => protocol.makeConnection(this));
+    // The shared 'error' listener is on already: the connector or the port put it there.
+    try {
+      protocol.makeConnection(this);
+    } catch (error) {
+      this.#owner.reportError(error, `${protocol.constructor.name}.makeConnection`);
+      this.abortConnection();
+    }
   }
 
   get bufferedBytes(): number {
@@ -246,7 +239,12 @@ export class TCPTransport implements ITransport, OwnedResource {
     if (this.#producer !== undefined) throw new Error('a producer is already registered');
     this.#producer = producer;
     this.#producerPaused = false;
-    if (this.#socket.writableNeedDrain) {
+    const socket = this.#socket;
+    if (!this.#drainListened) {
+      this.#drainListened = true;
+      socket.on('drain', TCPTransport.#onDrain);
+    }
+    if (socket.writableNeedDrain) {
       this.#producerPaused = true;
       producer.pauseProducing();
     }
@@ -286,8 +284,18 @@ export class TCPTransport implements ITransport, OwnedResource {
     this[kTransport].#ended();
   };
 
-  static readonly #onError = function socketError(this: TransportSocket, error: Error): void {
-    this[kTransport].#error ??= error;
+  /**
+   * The one 'error' listener of every socket, connecting or connected: before the connection is
+   * made the connector hears of it; after, the transport keeps it for the close that follows.
+   * For the connector and the port only.
+   */
+  static readonly onSocketError = function socketError(
+    this: TransportSocket & Partial<ConnectorSocket>,
+    error: Error,
+  ): void {
+    const transport = this[kTransport];
+    if (transport !== undefined) transport.#error ??= error;
+    else this[kConnector]?.connectError(error);
   };
 
   static readonly #onDrain = function socketDrain(this: TransportSocket): void {
@@ -318,6 +326,14 @@ export class TCPTransport implements ITransport, OwnedResource {
     // libuv can take a reset that arrives together with the last bytes for a clean end of
     // stream (libuv#2319, #4992). A write of nothing tells them apart: it fails on a reset
     // socket (the close then reports ConnectionLost) and succeeds after a real FIN.
+    if (this.#protocol.readConnectionLost === undefined && !this.#disconnecting && !this.#lost) {
+      // The protocol closes when the peer does, so the probe and our FIN go together: what
+      // loseConnection would do once the probe came back, minus the wait (nothing is left to
+      // read, so there is nothing to linger for either).
+      this.#disconnecting = true;
+      socket.end(NOTHING);
+      return;
+    }
     socket.write(NOTHING, (error) => {
       if (error === undefined || error === null) this.#endedCleanly();
     });
@@ -353,14 +369,23 @@ export class TCPTransport implements ITransport, OwnedResource {
     } else if (this.#error !== undefined) {
       reason = connectionLostFrom(this.#error, address);
     } else {
-      reason = withoutStack(() => new ConnectionDone('connection closed cleanly', { address }));
+      // No stack: a clean close is an ordinary event, and ten thousand of them add up.
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
+      reason = new ConnectionDone('connection closed cleanly', { address });
+      Error.stackTraceLimit = limit;
     }
+    const protocol = this.#protocol;
     const producer = this.#producer;
     if (producer !== undefined) {
       this.#producer = undefined;
       this.#guardAfterClose('stopProducing', () => producer.stopProducing());
     }
-    this.#guardAfterClose('connectionLost', () => this.#protocol.connectionLost(reason));
+    try {
+      protocol.connectionLost(reason);
+    } catch (error) {
+      this.#owner.reportError(error, `${protocol.constructor.name}.connectionLost`);
+    }
     this.#holder.transportLost(this, reason);
   }
 
@@ -444,8 +469,8 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     }
     this.#socket = socket;
     (socket as ConnectorSocket)[kConnector] = this;
-    socket.on('error', TCPConnector.#onConnectError);
-    socket.once('connect', TCPConnector.#onConnect);
+    socket.on('error', TCPTransport.onSocketError);
+    socket.on('connect', TCPConnector.#onConnect);
     if (this.#timeoutSeconds > 0) {
       this.#timeoutCall = this.#owner.callLater(this.#timeoutSeconds, this.#onTimeout);
     }
@@ -467,14 +492,11 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     else if (this.state === 'connected') this.#transport?.abortConnection();
   }
 
-  static readonly #onConnectError = function connectFailed(
-    this: ConnectorSocket,
-    error: Error,
-  ): void {
-    const connector = this[kConnector];
-    if (connector.state !== 'connecting') return; // after connecting, the transport owns errors
-    connector.#fail(connectErrorFrom(error, connector.#address));
-  };
+  /** For the shared socket error listener only: the attempt failed. */
+  connectError(error: Error): void {
+    if (this.state !== 'connecting') return; // after connecting, the transport owns errors
+    this.#fail(connectErrorFrom(error, this.#address));
+  }
 
   static readonly #onConnect = function connected(this: ConnectorSocket): void {
     this[kConnector].#connected();
@@ -639,6 +661,7 @@ export class TCPPort implements IListeningPort, OwnedResource, TransportHolder {
 
   readonly #onConnection = (socket: net.Socket): void => {
     const owner = this.#owner;
+    socket.on('error', TCPTransport.onSocketError);
     const transport = new TCPTransport(socket, owner, this);
     owner.track(transport);
     startProtocol(transport, this.#factory, transport.getPeer(), owner.reportError);

@@ -2,15 +2,6 @@
 
 import type { DelayedCall, DelayedCallScheduler } from './delayed-call.js';
 
-/** One arming of a call; a reset or delay arms it again with a new entry. */
-interface Entry {
-  readonly call: DelayedCall;
-  readonly time: number;
-  /** Arming order: ties run in the order they were scheduled. */
-  readonly seq: number;
-  dead: boolean;
-}
-
 /** What the queue needs from the reactor: the time, a way to be woken, and where errors go. */
 export interface TimerQueueHost {
   seconds(): number;
@@ -24,19 +15,18 @@ export interface TimerQueueHost {
 const DUE_SLACK_SECONDS = 0.001;
 
 /**
- * Pending calls in a min-heap by time, with one wake-up armed for the earliest. Scheduling costs
- * a push; cancelling only marks the entry, which is dropped when it reaches the top, or with all
- * the others once the dead outnumber the live. Connection timeouts, nearly all cancelled long
- * before they are due, so cost no timer of their own.
+ * Pending calls in a binary min-heap by (time, arming order), with one wake-up armed for the
+ * earliest. The heap holds the calls themselves, each knowing its own index (`slot`), so
+ * scheduling, cancelling and resetting are each one sift of O(log n) and allocate nothing:
+ * connection timeouts, nearly all cancelled long before they are due, cost no timer of their own
+ * and leave nothing behind.
  *
  * A wake runs the calls that were due when it began, in time order; calls they schedule for now
  * wait for the next wake, so a call that keeps rescheduling itself cannot starve the network.
  */
 export class TimerQueue implements DelayedCallScheduler {
   readonly #host: TimerQueueHost;
-  readonly #heap: Entry[] = [];
-  readonly #entries = new Map<DelayedCall, Entry>();
-  #dead = 0;
+  readonly #heap: DelayedCall[] = [];
   #seq = 0;
   #wakeTime = Number.POSITIVE_INFINITY;
   #cancelWake: (() => void) | undefined = undefined;
@@ -49,65 +39,49 @@ export class TimerQueue implements DelayedCallScheduler {
     return this.#host.seconds();
   }
 
-  /** The calls still pending. */
+  /** The calls still pending, in no particular order. */
   pending(): DelayedCall[] {
-    return [...this.#entries.keys()];
+    return this.#heap.slice();
   }
 
+  /** Arms `call` at its time, or moves it there if it is already armed. */
   schedule(call: DelayedCall): void {
-    this.unschedule(call);
-    const entry: Entry = { call, time: call.getTime(), seq: this.#seq++, dead: false };
-    this.#entries.set(call, entry);
-    this.#push(entry);
-    if (entry.time < this.#wakeTime) this.#armWake(entry.time);
+    call.seq = this.#seq++;
+    const index = call.slot;
+    if (index === -1) {
+      call.slot = this.#heap.push(call) - 1;
+      this.#siftUp(call.slot);
+    } else {
+      this.#siftUp(index);
+      this.#siftDown(call.slot);
+    }
+    if (call.getTime() < this.#wakeTime) this.#armWake(call.getTime());
   }
 
   unschedule(call: DelayedCall): void {
-    const entry = this.#entries.get(call);
-    if (entry === undefined) return;
-    this.#entries.delete(call);
-    entry.dead = true;
-    this.#dead++;
-    if (this.#entries.size === 0) {
-      // Nothing left to run: no wake-up may hold the process open for a cancelled timeout.
-      this.#disarmWake();
-      this.#heap.length = 0;
-      this.#dead = 0;
-    } else if (this.#dead > 1024 && this.#dead * 2 > this.#heap.length) {
-      this.#compact();
-    }
+    const index = call.slot;
+    if (index === -1) return;
+    this.#removeAt(index);
+    // Nothing left to run: no wake-up may hold the process open for a cancelled timeout. (With
+    // calls left, an early wake-up finds nothing due and arms again for the earliest.)
+    if (this.#heap.length === 0) this.#disarmWake();
   }
 
   readonly #wake = (): void => {
     this.#cancelWake = undefined;
     this.#wakeTime = Number.POSITIVE_INFINITY;
+    const heap = this.#heap;
     const due = this.#host.seconds() + DUE_SLACK_SECONDS;
     const lastSeq = this.#seq;
     for (;;) {
-      const top = this.#heap[0];
-      if (top === undefined) break;
-      if (top.dead) {
-        this.#pop();
-        this.#dead--;
-        continue;
-      }
-      if (top.time > due || top.seq >= lastSeq) break;
-      this.#pop();
-      this.#entries.delete(top.call);
-      this.#host.run(top.call);
+      const top = heap[0];
+      if (top === undefined || top.getTime() > due || top.seq >= lastSeq) break;
+      this.#removeAt(0);
+      this.#host.run(top);
     }
-    const next = this.#nextLive();
-    if (next !== undefined) this.#armWake(next.time);
+    const next = heap[0];
+    if (next !== undefined) this.#armWake(next.getTime());
   };
-
-  #nextLive(): Entry | undefined {
-    for (;;) {
-      const top = this.#heap[0];
-      if (top === undefined || !top.dead) return top;
-      this.#pop();
-      this.#dead--;
-    }
-  }
 
   #armWake(time: number): void {
     this.#disarmWake();
@@ -122,43 +96,56 @@ export class TimerQueue implements DelayedCallScheduler {
     cancel?.();
   }
 
-  #compact(): void {
-    const live = this.#heap.filter((entry) => !entry.dead);
-    this.#heap.length = 0;
-    this.#dead = 0;
-    for (const entry of live) this.#push(entry);
-  }
-
-  #push(entry: Entry): void {
+  /** Takes the call at `index` out of the heap, filling the hole with the last call. */
+  #removeAt(index: number): void {
     const heap = this.#heap;
-    let index = heap.push(entry) - 1;
-    while (index > 0) {
-      const parent = (index - 1) >> 1;
-      if (!before(entry, heap[parent]!)) break;
-      heap[index] = heap[parent]!;
-      index = parent;
-    }
-    heap[index] = entry;
-  }
-
-  #pop(): void {
-    const heap = this.#heap;
+    const removed = heap[index]!;
+    removed.slot = -1;
     const last = heap.pop()!;
-    if (heap.length === 0) return;
-    let index = 0;
+    if (last === removed) return;
+    heap[index] = last;
+    last.slot = index;
+    this.#siftUp(index);
+    this.#siftDown(last.slot);
+  }
+
+  #siftUp(index: number): void {
+    const heap = this.#heap;
+    const call = heap[index]!;
+    while (index > 0) {
+      const parentIndex = (index - 1) >> 1;
+      const parent = heap[parentIndex]!;
+      if (!before(call, parent)) break;
+      heap[index] = parent;
+      parent.slot = index;
+      index = parentIndex;
+    }
+    heap[index] = call;
+    call.slot = index;
+  }
+
+  #siftDown(index: number): void {
+    const heap = this.#heap;
+    const call = heap[index]!;
+    const length = heap.length;
     for (;;) {
       const left = 2 * index + 1;
-      if (left >= heap.length) break;
+      if (left >= length) break;
       const right = left + 1;
-      const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left;
-      if (!before(heap[child]!, last)) break;
-      heap[index] = heap[child]!;
-      index = child;
+      const childIndex = right < length && before(heap[right]!, heap[left]!) ? right : left;
+      const child = heap[childIndex]!;
+      if (!before(child, call)) break;
+      heap[index] = child;
+      child.slot = index;
+      index = childIndex;
     }
-    heap[index] = last;
+    heap[index] = call;
+    call.slot = index;
   }
 }
 
-function before(a: Entry, b: Entry): boolean {
-  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+function before(a: DelayedCall, b: DelayedCall): boolean {
+  const at = a.getTime();
+  const bt = b.getTime();
+  return at < bt || (at === bt && a.seq < b.seq);
 }

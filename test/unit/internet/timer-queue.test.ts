@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DelayedCall } from '../../../src/internet/delayed-call.js';
 import { TimerQueue } from '../../../src/internet/timer-queue.js';
+import { seededRandom } from '../../helpers/seeded-random.mjs';
 
 /** A host with hand-moved time that records the one wake-up the queue asks for. */
 class FakeHost {
@@ -116,7 +117,7 @@ describe('TimerQueue', () => {
     expect(host.ran).toEqual(['moved']);
   });
 
-  it('keeps its order when most of many calls are cancelled (compaction)', () => {
+  it('keeps its order when most of many calls are cancelled', () => {
     const { host, queue, later } = setup();
     const calls = Array.from({ length: 3000 }, (_, i) => later(1 + (i % 97), String(i)));
     calls.forEach((call, i) => {
@@ -130,5 +131,42 @@ describe('TimerQueue', () => {
       .sort((x, y) => (x % 97) - (y % 97) || x - y)
       .map(String);
     expect(host.ran).toEqual(expected);
+  });
+
+  it('runs exactly the calls left, in order, after thousands of random schedules, resets and cancels', () => {
+    const { host, queue, later } = setup();
+    const random = seededRandom(20261126);
+    const live = new Map<string, DelayedCall>();
+    let made = 0;
+    for (let step = 0; step < 5000; step++) {
+      const roll = random();
+      const names = [...live.keys()];
+      if (roll < 0.5 || names.length === 0) {
+        const name = String(made++);
+        // Whole seconds, so ties are common and their order is tested too.
+        live.set(name, later(Math.floor(random() * 50), name));
+      } else {
+        const name = names[Math.floor(random() * names.length)]!;
+        const call = live.get(name)!;
+        if (roll < 0.75) {
+          call.cancel();
+          live.delete(name);
+        } else {
+          call.reset(Math.floor(random() * 50));
+          // A reset call goes after every call already due at its new time.
+          live.delete(name);
+          live.set(name, call);
+        }
+      }
+    }
+    expect(queue.pending()).toHaveLength(live.size);
+    const expected = [...live.entries()]
+      .map(([name, call], order) => ({ name, time: call.getTime(), order }))
+      .sort((a, b) => a.time - b.time || a.order - b.order)
+      .map(({ name }) => name);
+    host.advanceTo(100);
+    expect(host.ran).toEqual(expected);
+    expect(queue.pending()).toEqual([]);
+    expect(host.wake).toBeUndefined();
   });
 });
