@@ -4,8 +4,7 @@ import { UserCancelledError } from '../internet/errors.js';
 import type { Address } from '../internet/interfaces.js';
 import { reasonOf } from '../poetry/errors.js';
 import type { PoemResult } from '../poetry/fetch.js';
-import { formatBytes } from './progress.js';
-import { type Colors, escapeControlCharacters } from './terminal.js';
+import { type Colors, escapeControlCharacters, formatBytes } from './terminal.js';
 
 /** The name of argument `index` (from 1)'s poem in an --output directory: NNN-HOST-PORT.txt. */
 export function poemFileName(index: number, address: Address, count: number): string {

@@ -17,7 +17,7 @@ import {
   poemsOutput,
   summary,
 } from './get-poetry-report.js';
-import { ProgressRenderer, type ProgressStream } from './progress.js';
+import type { ProgressStream } from './progress.js';
 import { colorsFor, escapeControlCharacters, escapeJsonForTerminal } from './terminal.js';
 
 /** A stream the command writes to. */
@@ -86,8 +86,13 @@ export async function runGetPoetry(
     stdout.isTTY === true &&
     stderr.isTTY === true &&
     io.env.TERM !== 'dumb';
+  // Loaded only for a terminal: a script or a pipe never pays for it.
   const progress = showProgress
-    ? new ProgressRenderer(labels, { stream: stderr, clock: io.reactor, colors })
+    ? new (await import('./progress.js')).ProgressRenderer(labels, {
+        stream: stderr,
+        clock: io.reactor,
+        colors,
+      })
     : undefined;
   let onEvent: FetchEventListener | undefined = progress?.onEvent;
   if (options.verbose) onEvent = verboseListener(stderr);

@@ -3,7 +3,7 @@
 import { clearScreenDown, cursorTo, moveCursor } from 'node:readline';
 import type { IDelayedCall, IReactorTime } from '../internet/interfaces.js';
 import type { FetchEvent } from '../poetry/events.js';
-import { type Colors, escapeControlCharacters } from './terminal.js';
+import { type Colors, escapeControlCharacters, formatBytes } from './terminal.js';
 
 /** What a progress display writes to: a terminal's stream (its size is read at every frame). */
 export interface ProgressStream {
@@ -235,9 +235,4 @@ function colorState(c: Colors, state: TaskState, text: string): string {
 function fitWidth(text: string, width: number): string {
   if (width <= 1) return '';
   return text.length <= width ? text.padEnd(width) : `${text.slice(0, width - 1)}…`;
-}
-
-/** Bytes with a thousands separator, stable across locales. */
-export function formatBytes(bytes: number): string {
-  return `${String(bytes).replace(/\B(?=(\d{3})+(?!\d))/g, ',')} bytes`;
 }

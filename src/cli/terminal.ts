@@ -67,3 +67,8 @@ export function useColor(stream: MaybeTerminal, env: NodeJS.ProcessEnv): boolean
 export function colorsFor(stream: MaybeTerminal, env: NodeJS.ProcessEnv): Colors {
   return picocolors.createColors(useColor(stream, env));
 }
+
+/** Bytes with a thousands separator, stable across locales. */
+export function formatBytes(bytes: number): string {
+  return `${String(bytes).replace(/\B(?=(\d{3})+(?!\d))/g, ',')} bytes`;
+}

@@ -1,7 +1,8 @@
 // The TCP adapter: transports, connectors and listening ports over node:net. The only module
 // of the project that touches a socket.
 
-import * as dns from 'node:dns';
+import type * as dns from 'node:dns';
+import { createRequire } from 'node:module';
 import * as net from 'node:net';
 import {
   CannotListenError,
@@ -52,15 +53,23 @@ export interface OwnedResource {
   shutdown(): void;
 }
 
+const require = createRequire(import.meta.url);
+let dnsLookup: LookupFunction | undefined;
+
+/** node:dns's lookup, loaded when a name is first looked up: many runs use IP addresses only. */
+function systemLookup(): LookupFunction {
+  dnsLookup ??= (require('node:dns') as typeof dns).lookup as LookupFunction;
+  return dnsLookup;
+}
+
 /**
  * `localhost` is always loopback (RFC 6761), but many /etc/hosts files list only one of
  * 127.0.0.1 and ::1. Offering both lets happy-eyeballs find a server on either.
  */
 export function lookupWithLocalhost(base: LookupFunction | undefined): LookupFunction {
-  const lookup = base ?? (dns.lookup as LookupFunction);
   return (hostname, options, callback) => {
     if (hostname.toLowerCase() !== 'localhost' || !options.all || options.family) {
-      lookup(hostname, options, callback);
+      (base ?? systemLookup())(hostname, options, callback);
       return;
     }
     const all = [
@@ -416,6 +425,7 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
   #transport: TCPTransport | undefined = undefined;
   #timeoutCall: IDelayedCall | undefined = undefined;
   #factoryStarted = false;
+  #label: string | undefined = undefined;
 
   constructor(
     owner: TCPOwner,
@@ -434,8 +444,10 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     return this.#destination;
   }
 
+  /** `host:port`, made when first needed (every failure and every transport names it). */
   get #address(): string {
-    return formatAddress(this.#destination.host, this.#destination.port);
+    this.#label ??= formatAddress(this.#destination.host, this.#destination.port);
+    return this.#label;
   }
 
   connect(): void {

@@ -400,6 +400,8 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
   #connector: IConnector | undefined = undefined;
   #current: PoetryProtocol | undefined = undefined;
   #totalCall: IDelayedCall | undefined = undefined;
+  /** Listens to the signal while the fetch runs; made only when there is a signal. */
+  #onAbort: (() => void) | undefined = undefined;
 
   /** Throws RangeError for a negative or NaN timeout or size cap. */
   constructor(callback: PoemCallback, errback: PoemErrback, options: PoetryClientOptions = {}) {
@@ -426,8 +428,12 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
   override startedConnecting(connector: IConnector): void {
     this.#connector = connector;
     const destination = connector.getDestination();
+    const known = this.destination;
+    // getPoetry named it already; a connector of someone else's making may go elsewhere.
+    if (known === undefined || known.host !== destination.host || known.port !== destination.port) {
+      this.address = formatAddress(destination.host, destination.port);
+    }
     this.destination = destination;
-    this.address = formatAddress(destination.host, destination.port);
     this.startedSeconds = this.reactor.seconds();
     if (this.onEvent !== undefined) {
       this.emit({
@@ -438,12 +444,18 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
       });
     }
     if (this.totalTimeoutSeconds > 0 && this.#totalCall === undefined) {
-      this.#totalCall = this.reactor.callLater(this.totalTimeoutSeconds, this.#onTotalTimeout);
+      this.#totalCall = this.reactor.callLater(this.totalTimeoutSeconds, () =>
+        this.#totalTimedOut(),
+      );
     }
     const signal = this.#signal;
-    if (signal !== undefined) {
-      if (signal.aborted) this.cancel(signal.reason);
-      else signal.addEventListener('abort', this.#onAbort, { once: true });
+    if (signal !== undefined && this.#onAbort === undefined) {
+      if (signal.aborted) {
+        this.cancel(signal.reason);
+      } else {
+        this.#onAbort = () => this.cancel(signal.reason);
+        signal.addEventListener('abort', this.#onAbort, { once: true });
+      }
     }
   }
 
@@ -557,21 +569,21 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
     const call = this.#totalCall;
     this.#totalCall = undefined;
     if (call?.active()) call.cancel();
-    this.#signal?.removeEventListener('abort', this.#onAbort);
+    const onAbort = this.#onAbort;
+    if (onAbort !== undefined) {
+      this.#onAbort = undefined;
+      this.#signal?.removeEventListener('abort', onAbort);
+    }
   }
 
-  readonly #onTotalTimeout = (): void => {
+  #totalTimedOut(): void {
     this.#totalCall = undefined;
     this.#fail(
       new PoemTimeoutError(`no complete poem after ${this.totalTimeoutSeconds} s`, {
         address: this.address,
       }),
     );
-  };
-
-  readonly #onAbort = (): void => {
-    this.cancel(this.#signal?.reason);
-  };
+  }
 }
 
 /**

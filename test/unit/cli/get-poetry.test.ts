@@ -17,6 +17,8 @@ import type { Address } from '../../../src/internet/interfaces.js';
 import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from '../../../src/internet/reactor.js';
 import type { PoetryProtocol } from '../../../src/poetry/client.js';
 import { type MemoryConnector, MemoryReactor } from '../../../src/testing/index.js';
+// The command imports it only when it shows progress; loaded here, that import is instant.
+import '../../../src/cli/progress.js';
 
 class FakeStream implements OutputStream {
   readonly chunks: Buffer[] = [];
@@ -71,6 +73,20 @@ function serve(connector: MemoryConnector, poem: string, chunkSize = poem.length
     protocol.dataReceived(bytes.subarray(i, i + chunkSize));
   }
   connector.lose(new ConnectionDone('connection closed cleanly'));
+}
+
+/**
+ * The first connection attempt, once the command has made it: for a terminal it loads the
+ * progress display first (already loaded above, so that takes a few turns of the event loop).
+ * No clock time passes.
+ */
+async function firstConnection(reactor: MemoryReactor): Promise<MemoryConnector> {
+  for (let turn = 0; turn < 1000; turn++) {
+    const connector = reactor.tcpClients[0];
+    if (connector !== undefined) return connector;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error('get-poetry made no connection attempt');
 }
 
 const addresses = (...ports: number[]): Address[] =>
@@ -208,8 +224,9 @@ describe('runGetPoetry', () => {
   it('shows live progress on stderr only when stdout and stderr are terminals', async () => {
     const tty = fakeIO(true);
     const run = runGetPoetry(addresses(1), parse(['1']), tty.io);
+    const connector = await firstConnection(tty.reactor);
     tty.reactor.advance(0.1);
-    serve(tty.reactor.tcpClients[0]!, 'one\n');
+    serve(connector, 'one\n');
     await run;
     expect(tty.stderr.text()).toContain('127.0.0.1:1');
     expect(tty.stderr.text()).toContain('\x1b[0J');

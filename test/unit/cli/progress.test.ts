@@ -2,7 +2,7 @@
 
 import picocolors from 'picocolors';
 import { describe, expect, it } from 'vitest';
-import { formatBytes, ProgressRenderer } from '../../../src/cli/progress.js';
+import { ProgressRenderer } from '../../../src/cli/progress.js';
 import { UserCancelledError } from '../../../src/internet/errors.js';
 import { Clock } from '../../../src/testing/index.js';
 
@@ -113,12 +113,5 @@ describe('ProgressRenderer', () => {
   it('escapes control characters in labels', () => {
     const { progress } = setup(['evil\x1b[2J:1']);
     expect(progress.lines()[0]).toContain('evil^[[2J:1');
-  });
-});
-
-describe('formatBytes', () => {
-  it('groups thousands', () => {
-    expect(formatBytes(0)).toBe('0 bytes');
-    expect(formatBytes(1234567)).toBe('1,234,567 bytes');
   });
 });

@@ -5,6 +5,7 @@ import {
   colorsFor,
   escapeControlCharacters,
   escapeJsonForTerminal,
+  formatBytes,
   useColor,
 } from '../../../src/cli/terminal.js';
 
@@ -71,5 +72,12 @@ describe('bidirectional controls and JSON on a terminal', () => {
     const safe = escapeJsonForTerminal(json);
     expect(safe).not.toMatch(/[\u007f-\u009f\u202e]/);
     expect(JSON.parse(safe)).toEqual(JSON.parse(json));
+  });
+});
+
+describe('formatBytes', () => {
+  it('groups thousands', () => {
+    expect(formatBytes(0)).toBe('0 bytes');
+    expect(formatBytes(1234567)).toBe('1,234,567 bytes');
   });
 });
