@@ -46,6 +46,8 @@ export interface TCPOwner extends IReactorTime {
 /** Told when a transport's connection has ended: its connector, or its listening port. */
 interface TransportHolder {
   transportLost(transport: TCPTransport, reason: Error): void;
+  /** `host:port` for failures to name, if the holder knows it (a connector's destination). */
+  readonly label?: string | undefined;
 }
 
 /** A connection, connector or port that a stopping reactor must close. */
@@ -162,11 +164,10 @@ export class TCPTransport implements ITransport, OwnedResource {
   #linger: IDelayedCall | undefined = undefined;
   #drainListened = false;
 
-  constructor(socket: net.Socket, owner: TCPOwner, holder: TransportHolder, label?: string) {
+  constructor(socket: net.Socket, owner: TCPOwner, holder: TransportHolder) {
     this.#socket = socket;
     this.#owner = owner;
     this.#holder = holder;
-    this.#label = label;
   }
 
   /** Wires the socket to `protocol` and calls its makeConnection. */
@@ -370,7 +371,7 @@ export class TCPTransport implements ITransport, OwnedResource {
     this.#lost = true;
     if (this.#linger?.active()) this.#linger.cancel();
     this.#linger = undefined;
-    this.#label ??= this.#peerLabel();
+    this.#label ??= this.#holder.label ?? this.#peerLabel();
     const address = this.#label;
     let reason: Error;
     if (this.#aborted) {
@@ -448,6 +449,11 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
   get #address(): string {
     this.#label ??= formatAddress(this.#destination.host, this.#destination.port);
     return this.#label;
+  }
+
+  /** For its transport: the destination as `host:port`, made when a failure first names it. */
+  get label(): string {
+    return this.#address;
   }
 
   connect(): void {
@@ -530,7 +536,7 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     this.#cancelTimeout();
     this.state = 'connected';
     const socket = this.#socket!;
-    const transport = new TCPTransport(socket, this.#owner, this, this.#address);
+    const transport = new TCPTransport(socket, this.#owner, this);
     this.#transport = transport;
     // An IP destination is the peer already; asking the socket would cost a system call.
     const peer = net.isIP(this.#destination.host) ? this.#destination : transport.getPeer();

@@ -45,6 +45,11 @@ export type PoemResult =
 
 function noop(): void {}
 
+/** A task's address as `host:port`, made when an event or an error needs it. */
+function labelOf(task: Task): string {
+  return formatAddress(task.address.host, task.address.port);
+}
+
 /** A parsed address, parsing it if it is a string (throws InvalidAddressError). */
 export function toAddress(address: AddressLike): Address {
   return typeof address === 'string' ? parseAddress(address) : address;
@@ -62,7 +67,6 @@ export function isOutOfFileDescriptors(error: unknown): boolean {
 
 interface Task {
   readonly address: Address;
-  readonly label: string;
   readonly index: number;
   readonly callback: PoemCallback;
   readonly errback: PoemErrback;
@@ -87,6 +91,12 @@ export class PoetryQueue {
   readonly reactor: IReactor;
   readonly concurrency: number;
   readonly #options: PoetryClientOptions;
+  /**
+   * What each getPoetry call gets: the queue's options with the task's `index` (and sink) filled
+   * in just before the call. One object for every task, not a copy each: a factory reads its
+   * options only while it is being made.
+   */
+  readonly #taskOptions: PoetryClientOptions;
   readonly #sinkFor: ((address: Address, index: number) => PoemSink) | undefined;
   readonly #signal: AbortSignal | undefined;
   readonly #waiting: Task[] = [];
@@ -111,6 +121,7 @@ export class PoetryQueue {
     new PoetryClientFactory(noop, noop, clientOptions);
     this.concurrency = concurrency;
     this.#options = { ...clientOptions, reactor: this.reactor };
+    this.#taskOptions = { ...this.#options, index: 0, sink: undefined };
     this.#totalTimeoutSeconds = clientOptions.timeouts?.totalSeconds ?? 0;
     this.#sinkFor = sink;
     this.#signal = signal;
@@ -137,7 +148,6 @@ export class PoetryQueue {
   add(address: Address, index: number, callback: PoemCallback, errback: PoemErrback): void {
     const task: Task = {
       address,
-      label: formatAddress(address.host, address.port),
       index,
       callback,
       errback,
@@ -200,10 +210,9 @@ export class PoetryQueue {
   #start(task: Task): void {
     this.#running.add(task);
     task.firstStartedSeconds ??= this.reactor.seconds();
-    const options: PoetryClientOptions =
-      this.#sinkFor === undefined
-        ? { ...this.#options, index: task.index }
-        : { ...this.#options, index: task.index, sink: this.#sinkFor(task.address, task.index) };
+    const options = this.#taskOptions;
+    options.index = task.index;
+    options.sink = this.#sinkFor?.(task.address, task.index);
     const gotPoem = (poem: Poem): void => {
       this.#running.delete(task);
       this.#backoffSeconds = FD_BACKOFF_FIRST_SECONDS;
@@ -276,7 +285,7 @@ export class PoetryQueue {
 
   #cancelledError(task: Task): UserCancelledError {
     const error = new UserCancelledError('cancelled', {
-      address: task.label,
+      address: labelOf(task),
       cause: this.#cancelReason,
     });
     const listener = this.#options.onEvent;
@@ -284,7 +293,7 @@ export class PoetryQueue {
       this.#emitTo(listener, {
         type: 'failed',
         index: task.index,
-        address: task.label,
+        address: labelOf(task),
         seconds: this.reactor.seconds(),
         error,
       });
@@ -298,7 +307,7 @@ export class PoetryQueue {
     this.#emitTo(listener, {
       type: 'queued',
       index: task.index,
-      address: task.label,
+      address: labelOf(task),
       seconds: this.reactor.seconds(),
     });
   }

@@ -59,14 +59,14 @@ export async function poetryMain(
   }
 
   targets.forEach((target, index) => {
-    const address = formatAddress(target.host, target.port);
     function gotPoem(poem: Poem): void {
       poems.push(poem);
-      results[index] = { status: 'fulfilled', index, address, value: poem };
+      results[index] = { status: 'fulfilled', index, address: poem.address, value: poem };
       poemDone();
     }
     function poemFailed(error: Error): void {
       errors.push(error);
+      const address = formatAddress(target.host, target.port);
       results[index] = { status: 'rejected', index, address, reason: error };
       poemDone();
     }
