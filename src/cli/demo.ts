@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // The demo (`npm start`): three slow poetry servers and one client in one process, on one event
 // loop, with the asynchronous speed-up measured against fetching one poem after another.
 
@@ -34,7 +33,7 @@ interface Fetched {
   elapsedSeconds: number;
 }
 
-await runCommand('demo', async () => {
+void runCommand('demo', async () => {
   const out = (text: string): void => {
     process.stdout.write(text);
   };

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // The get-poetry command: fetch poems from many servers at once and print them.
 
 import { runCommand } from './command.js';
@@ -8,7 +7,7 @@ import {
   parseAddressArguments,
 } from './get-poetry-program.js';
 
-await runCommand('get-poetry', async () => {
+void runCommand('get-poetry', async () => {
   const program = getPoetryProgram();
   program.parse(process.argv);
   const addresses = parseAddressArguments(program.args);

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // The poetry-server command: serve one poem file over TCP, slowly or fast, until Ctrl-C.
 
 import { InvalidArgumentError } from 'commander';
@@ -203,4 +202,4 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-await runCommand(NAME, () => main(process.argv.slice(2)));
+void runCommand(NAME, () => main(process.argv.slice(2)));
