@@ -5,7 +5,7 @@
 // before the first connection on Node 20. So each command is one CommonJS bundle
 // (COMMAND.bundle.js: CommonJS loads faster than ES modules), started by a small launcher
 // (COMMAND.js, from src/cli/launch.cts) that hands V8 the code cache the build makes here by
-// running the command once for real (COMMAND.bundle.js.cache; see launch.cts). The library
+// running the command once for real (COMMAND.bundle.js.V8VERSION.cache; see launch.cts). The library
 // (dist/index.js) stays as tsc wrote it, one ES module per source file.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';

@@ -5,13 +5,14 @@
 // this launcher, built once per command, runs it. Node compiles a script's functions the first
 // time each is called; for a command that runs for a tenth of a second, compiling its own code
 // and commander's is a tenth of its time. So the build runs each command once for real and keeps
-// what V8 compiled as COMMAND.bundle.js.cache; here V8 is handed that cache with the source, and
-// compiles nothing it has already seen.
+// what V8 compiled, its code cache, beside the bundle; here V8 is handed that cache with the
+// source, and compiles nothing it has already seen.
 //
-// V8 checks that a cache fits: its own version, its flags and the source's length. One that does
-// not fit (another Node version, a flag such as --inspect) is rejected, and the bundle is simply
-// compiled as usual; so is one older than its bundle (an edit by hand). NODE_DEBUG=poetry-now
-// says which happened.
+// A cache fits one version of V8 only, so its name says which (COMMAND.bundle.js.V8.cache). Under
+// another Node.js the bundle is loaded the usual way, with Node's own compile cache where it has
+// one (22.1 and later; kept in the temp folder). V8 also checks a cache's flags and the source's
+// length, and rejects one that does not fit (the bundle is then compiled as usual), and a cache
+// older than its bundle (an edit by hand) is not used. NODE_DEBUG=poetry-now says which happened.
 
 import fs = require('node:fs');
 import nodeModule = require('node:module');
@@ -27,7 +28,7 @@ const WRITE_CACHE_VARIABLE = 'POETRY_NOW_WRITE_CODE_CACHE';
 
 const debug = util.debuglog('poetry-now');
 const bundle = path.join(__dirname, `${COMMAND}.bundle.js`);
-const cacheFile = `${bundle}.cache`;
+const cacheFile = `${bundle}.${process.versions.v8}.cache`;
 
 /** The cache, unless there is none or it is older than the bundle. */
 function readCache(): Buffer | undefined {
@@ -38,31 +39,43 @@ function readCache(): Buffer | undefined {
     }
     return fs.readFileSync(cacheFile);
   } catch {
-    debug('code cache: none for %s', bundle);
+    debug('code cache: none for %s under V8 %s', bundle, process.versions.v8);
     return undefined;
   }
 }
 
-const cachedData = readCache();
-const script = new vm.Script(nodeModule.wrap(fs.readFileSync(bundle, 'utf8')), {
-  filename: bundle,
-  cachedData,
-});
-if (cachedData !== undefined) {
-  debug('code cache: %s', script.cachedDataRejected === true ? 'rejected' : 'used');
-}
-if (process.env[WRITE_CACHE_VARIABLE] === '1') {
-  // At exit, so the cache holds every function this run compiled, not only the top level.
-  process.once('exit', () => fs.writeFileSync(cacheFile, script.createCachedData()));
+/** Loads the bundle as Node loads any module, with Node's compile cache if it has one. */
+function requireBundle(): void {
+  (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+  require(bundle);
 }
 
-const bundleModule = { exports: {} };
-const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
-wrapper.call(
-  bundleModule.exports,
-  bundleModule.exports,
-  nodeModule.createRequire(bundle),
-  bundleModule,
-  bundle,
-  __dirname,
-);
+const writeCache = process.env[WRITE_CACHE_VARIABLE] === '1';
+const cachedData = readCache();
+if (cachedData === undefined && !writeCache) requireBundle();
+else runWithCache(cachedData);
+
+/** Compiles the bundle with V8 handed the cache, and runs it as Node runs a CommonJS module. */
+function runWithCache(cachedData: Buffer | undefined): void {
+  const script = new vm.Script(nodeModule.wrap(fs.readFileSync(bundle, 'utf8')), {
+    filename: bundle,
+    cachedData,
+  });
+  if (cachedData !== undefined) {
+    debug('code cache: %s', script.cachedDataRejected === true ? 'rejected' : 'used');
+  }
+  if (writeCache) {
+    // At exit, so the cache holds every function this run compiled, not only the top level.
+    process.once('exit', () => fs.writeFileSync(cacheFile, script.createCachedData()));
+  }
+  const bundleModule = { exports: {} };
+  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+  wrapper.call(
+    bundleModule.exports,
+    bundleModule.exports,
+    nodeModule.createRequire(bundle),
+    bundleModule,
+    bundle,
+    __dirname,
+  );
+}

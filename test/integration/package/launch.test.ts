@@ -52,7 +52,7 @@ describe('the commands’ launcher', () => {
 
   it('runs a command all the same when its cache is rejected, older than its bundle, or missing', async () => {
     const bundle = join(copy, 'cli', 'get-poetry.bundle.js');
-    const cache = `${bundle}.cache`;
+    const cache = `${bundle}.${process.versions.v8}.cache`;
 
     await writeFile(cache, Buffer.alloc(4096, 7));
     let result = await version(copy, 'get-poetry');
