@@ -138,6 +138,14 @@ export interface IListeningPort {
 export interface ConnectOptions {
   /** Seconds to wait for the connection to be made; 0 waits forever. Default 30. */
   timeout?: number;
+  /**
+   * Every read of the connection lands in this buffer, and the protocol's `dataReceived` gets a
+   * view of it that is valid only until it returns: for protocols that keep nothing they are
+   * given (they copy it, or are done with it). No memory is allocated per read, and a big buffer
+   * takes more at a time. One buffer can serve any number of connections, as reads are handled
+   * one at a time. Default: none (each read brings a Buffer of its own, the protocol's to keep).
+   */
+  readBuffer?: Uint8Array;
 }
 
 export interface ListenOptions {

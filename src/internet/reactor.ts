@@ -116,7 +116,14 @@ export class Reactor implements IReactor {
     options: ConnectOptions = {},
   ): IConnector {
     const timeout = checkDelay(options.timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS);
-    const connector = new TCPConnector(this.#tcpOwner, host, port, factory, timeout);
+    const connector = new TCPConnector(
+      this.#tcpOwner,
+      host,
+      port,
+      factory,
+      timeout,
+      options.readBuffer,
+    );
     connector.connect();
     return connector;
   }

@@ -123,6 +123,8 @@ function startProtocol(
 
 const kTransport = Symbol('TCPTransport');
 const kConnector = Symbol('TCPConnector');
+/** Marks a socket whose reads land in a buffer of the caller's (net's `onread`). */
+const kReadsIntoBuffer = Symbol('reads into a buffer');
 
 /** A connecting socket that knows its connector, for listeners shared by every socket. */
 type ConnectorSocket = net.Socket & { [kConnector]: TCPConnector };
@@ -177,7 +179,10 @@ export class TCPTransport implements ITransport, OwnedResource {
     // symbol), rather than closures per connection. 'drain' waits for a producer to need it.
     const socket = this.#socket as TransportSocket;
     socket[kTransport] = this;
-    socket.on('data', TCPTransport.#onData);
+    // A socket reading into a buffer of its own (ConnectOptions.readBuffer) calls onSocketRead.
+    if (!(socket as { [kReadsIntoBuffer]?: true })[kReadsIntoBuffer]) {
+      socket.on('data', TCPTransport.#onData);
+    }
     socket.on('end', TCPTransport.#onEnd);
     socket.on('close', TCPTransport.#onClose);
     // The shared 'error' listener is on already: the connector or the port put it there.
@@ -288,6 +293,23 @@ export class TCPTransport implements ITransport, OwnedResource {
 
   static readonly #onData = function socketData(this: TransportSocket, data: Buffer): void {
     this[kTransport].#dataReceived(data);
+  };
+
+  /**
+   * net's `onread` callback, for a connector given a read buffer: the bytes are a view of that
+   * buffer, the protocol's only until dataReceived returns. For the connector only.
+   */
+  static readonly onSocketRead = function socketRead(
+    this: TransportSocket,
+    bytesRead: number,
+    buffer: Uint8Array,
+  ): boolean {
+    // True: go on reading (false would pause the socket; the transport pauses it by name).
+    const transport = this[kTransport];
+    if (transport !== undefined) {
+      transport.#dataReceived(Buffer.from(buffer.buffer, buffer.byteOffset, bytesRead));
+    }
+    return true;
   };
 
   static readonly #onEnd = function socketEnd(this: TransportSocket): void {
@@ -422,6 +444,7 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
   readonly #destination: Address;
   readonly #factory: IClientFactory;
   readonly #timeoutSeconds: number;
+  readonly #readBuffer: Uint8Array | undefined;
   #socket: net.Socket | undefined = undefined;
   #transport: TCPTransport | undefined = undefined;
   #timeoutCall: IDelayedCall | undefined = undefined;
@@ -434,11 +457,13 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     port: number,
     factory: IClientFactory,
     timeoutSeconds: number,
+    readBuffer?: Uint8Array,
   ) {
     this.#owner = owner;
     this.#destination = { host, port };
     this.#factory = factory;
     this.#timeoutSeconds = timeoutSeconds;
+    this.#readBuffer = readBuffer;
   }
 
   getDestination(): Address {
@@ -470,11 +495,16 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     const { host, port } = this.#destination;
     let socket: net.Socket;
     try {
+      const readBuffer = this.#readBuffer;
       socket = net.connect({
         host,
         port,
         allowHalfOpen: true,
         lookup: this.#owner.lookup,
+        // Reads land in the caller's buffer, and go to the transport without a 'data' event.
+        ...(readBuffer === undefined
+          ? {}
+          : { onread: { buffer: readBuffer, callback: TCPTransport.onSocketRead } }),
       });
     } catch (error) {
       // Bad arguments throw synchronously; report them the way every other failure arrives.
@@ -487,6 +517,9 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     }
     this.#socket = socket;
     (socket as ConnectorSocket)[kConnector] = this;
+    if (this.#readBuffer !== undefined) {
+      (socket as { [kReadsIntoBuffer]?: true })[kReadsIntoBuffer] = true;
+    }
     socket.on('error', TCPTransport.onSocketError);
     socket.on('connect', TCPConnector.#onConnect);
     if (this.#timeoutSeconds > 0) {

@@ -4,7 +4,7 @@ import { ConnectionDone, formatAddress, UserCancelledError } from '../internet/e
 import type { Address, IConnector, IDelayedCall, IReactor } from '../internet/interfaces.js';
 import { ClientFactory, Protocol } from '../internet/protocol.js';
 import { DEFAULT_CONNECT_TIMEOUT_SECONDS, reactor as sharedReactor } from '../internet/reactor.js';
-import { DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_BYTES } from './defaults.js';
+import { DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_BYTES, READ_BUFFER_BYTES } from './defaults.js';
 import {
   EmptyPoemError,
   IdleTimeoutError,
@@ -97,6 +97,17 @@ function checkLimits(options: PoetryClientOptions): Limits {
 /** A timer may fire a little early on a real clock; within this many seconds counts as due. */
 const TIMER_SLACK_SECONDS = 0.001;
 
+let sharedReadBuffer: Buffer | undefined;
+
+/**
+ * Where every fetch that keeps nothing it is lent reads into, one read at a time (see
+ * `ConnectOptions.readBuffer`): no allocation per read, and big reads for big poems.
+ */
+function readBuffer(): Buffer {
+  sharedReadBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+  return sharedReadBuffer;
+}
+
 /**
  * Collects one poem from one connection, as the tutorial's PoetryProtocol, but only a clean
  * close completes a poem. Lifecycle, after the transport's own (see `Protocol`):
@@ -180,7 +191,8 @@ export class PoetryProtocol extends Protocol {
     const bytes = this.#bytes;
     const sink = this.#sink;
     if (bytes !== undefined) {
-      bytes.append(data);
+      // Lent: the connection may be reading into a shared buffer (see `borrowsData`).
+      bytes.append(data, true);
     } else if (sink !== undefined && !sink.write(data) && !this.#paused && !this.#settled) {
       this.#paused = true;
       this.transport?.pauseProducing();
@@ -386,6 +398,12 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
   /** The size cap in bytes; Infinity for none. */
   readonly maxBytes: number;
   readonly sink: PoemSink | undefined;
+  /**
+   * True when the protocol keeps nothing `dataReceived` is given (a poem in memory is copied as
+   * it comes; a sink that borrows writes it at once): getPoetry then has the connection read
+   * into one shared buffer instead of a new one per read.
+   */
+  readonly borrowsData: boolean;
   readonly onEvent: FetchEventListener | undefined;
   readonly index: number;
   /** What is being fetched; known once the connection attempt starts. */
@@ -413,6 +431,7 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
     this.totalTimeoutSeconds = limits.totalTimeoutSeconds;
     this.maxBytes = limits.maxBytes;
     this.sink = options.sink;
+    this.borrowsData = this.sink === undefined || this.sink.borrowsChunks === true;
     this.onEvent = options.onEvent;
     this.index = options.index ?? 0;
     this.#signal = options.signal;
@@ -608,6 +627,9 @@ export function getPoetry(
     factory.reactor.callLater(0, () => factory.cancel(signal.reason));
     return factory;
   }
-  factory.reactor.connectTCP(host, port, factory, { timeout: factory.connectTimeoutSeconds });
+  factory.reactor.connectTCP(host, port, factory, {
+    timeout: factory.connectTimeoutSeconds,
+    readBuffer: factory.borrowsData ? readBuffer() : undefined,
+  });
   return factory;
 }

@@ -13,3 +13,9 @@ export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
  * `PoetryQueue`.
  */
 export const DEFAULT_CONCURRENCY = 512;
+
+/**
+ * The buffer every fetch reads into in turn (when nothing it reads is kept as it is): big reads
+ * mean few system calls for a big poem, and one buffer for all means no allocation per read.
+ */
+export const READ_BUFFER_BYTES = 1024 * 1024;

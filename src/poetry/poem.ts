@@ -153,8 +153,12 @@ export class PoemBytesBuilder {
     return this.#byteLength;
   }
 
-  /** Adds a chunk. Throws RangeError past `maxBytes`; the caller checks its cap first. */
-  append(chunk: Buffer): void {
+  /**
+   * Adds a chunk. Throws RangeError past `maxBytes`; the caller checks its cap first. A chunk
+   * that is only `lent` (a view of a buffer that will be read into again) is copied where it
+   * would otherwise be kept.
+   */
+  append(chunk: Buffer, lent = false): void {
     const start = this.#byteLength;
     const end = start + chunk.length;
     if (end > this.maxBytes) {
@@ -172,10 +176,10 @@ export class PoemBytesBuilder {
     const chunks = this.#chunks.length;
     const big = end >= GROW_IN_PLACE_FROM_BYTES || chunks >= GROW_IN_PLACE_FROM_CHUNKS;
     if (big && chunks > 0 && !this.#listOnly) {
-      this.#growInPlace(chunk);
+      this.#growInPlace(chunk, lent);
       return;
     }
-    this.#chunks.push(chunk);
+    this.#chunks.push(lent ? Buffer.from(chunk) : chunk);
   }
 
   /** The bytes so far as one Buffer; the builder is left empty. */
@@ -201,14 +205,14 @@ export class PoemBytesBuilder {
     this.#byteLength = 0;
   }
 
-  #growInPlace(chunk: Buffer): void {
+  #growInPlace(chunk: Buffer, lent: boolean): void {
     let store: ResizableArrayBuffer;
     try {
       store = new ResizableArrayBuffer(this.#byteLength, { maxByteLength: this.maxBytes });
     } catch {
       // Out of address space (thousands of big poems with no cap): a join costs more, but works.
       this.#listOnly = true;
-      this.#chunks.push(chunk);
+      this.#chunks.push(lent ? Buffer.from(chunk) : chunk);
       return;
     }
     const view = new Uint8Array(store);

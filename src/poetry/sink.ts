@@ -24,6 +24,12 @@ export interface PoemSinkListener {
  * nothing that looks complete.
  */
 export interface PoemSink {
+  /**
+   * True when `write` is done with its chunk by the time it returns (it writes it, or copies
+   * it): the fetch may then hand it views of a read buffer it reuses, which saves an allocation
+   * per read. A sink that keeps chunks for later must leave this unset.
+   */
+  readonly borrowsChunks?: boolean;
   start(listener: PoemSinkListener): void;
   write(chunk: Buffer): boolean;
   close(done: (error?: Error) => void): void;
@@ -48,6 +54,8 @@ export interface PoemSink {
  * returns, the file is in the state the call says.
  */
 export class FileSink implements PoemSink {
+  /** Each chunk is written before `write` returns. */
+  readonly borrowsChunks = true;
   readonly path: string;
   readonly partPath: string;
   #listener: PoemSinkListener | undefined = undefined;

@@ -39,6 +39,8 @@ export class MemoryConnector implements IConnector {
   readonly #destination: Address;
   readonly factory: IClientFactory;
   readonly timeoutSeconds: number;
+  /** The read buffer asked for (`ConnectOptions.readBuffer`); a memory transport lends none. */
+  readonly readBuffer: Uint8Array | undefined;
   #timeoutCall: IDelayedCall | undefined = undefined;
   #factoryStarted = false;
 
@@ -47,11 +49,13 @@ export class MemoryConnector implements IConnector {
     destination: Address,
     factory: IClientFactory,
     timeout: number,
+    readBuffer?: Uint8Array,
   ) {
     this.#reactor = reactor;
     this.#destination = destination;
     this.factory = factory;
     this.timeoutSeconds = timeout;
+    this.readBuffer = readBuffer;
   }
 
   getDestination(): Address {
@@ -195,7 +199,13 @@ export class MemoryReactor extends Clock implements IReactor {
     options: ConnectOptions = {},
   ): IConnector {
     const timeout = checkDelay(options.timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS);
-    const connector = new MemoryConnector(this, { host, port }, factory, timeout);
+    const connector = new MemoryConnector(
+      this,
+      { host, port },
+      factory,
+      timeout,
+      options.readBuffer,
+    );
     this.tcpClients.push(connector);
     connector.connect();
     return connector;

@@ -121,6 +121,72 @@ describe('Reactor over TCP on loopback', () => {
     expect(factory.text()).toBe('Once upon a midnight dreary,\nwhile I pondered, weak and weary\n');
   });
 
+  it('reads into a caller’s buffer when given one: views of it, valid until dataReceived returns', async () => {
+    const reactor = newReactor();
+    const poem = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) % 251));
+    const port = await listen(
+      reactor,
+      serving((t) => {
+        t.write(poem);
+        t.loseConnection();
+      }),
+    );
+    const readBuffer = Buffer.alloc(4096);
+    const factory = new OutcomeFactory();
+    const lent: Buffer[] = [];
+    factory.buildProtocol = () => {
+      const protocol = new (class extends Protocol {
+        override dataReceived(data: Buffer): void {
+          lent.push(data);
+          factory.chunks.push(Buffer.from(data)); // a copy: the view is only lent
+        }
+      })();
+      protocol.factory = factory;
+      return protocol;
+    };
+    reactor.connectTCP('127.0.0.1', port, factory, { readBuffer });
+    const { reason } = await factory.outcome;
+    expect(reason).toBeInstanceOf(ConnectionDone);
+    expect(Buffer.concat(factory.chunks)).toEqual(poem);
+    // 300,000 bytes through a 4 KiB buffer: many reads, each a view of the same memory.
+    expect(lent.length).toBeGreaterThanOrEqual(300_000 / 4096);
+    for (const view of lent) expect(view.buffer).toBe(readBuffer.buffer);
+  });
+
+  it('shares one read buffer among many connections without mixing their bytes', async () => {
+    const reactor = newReactor();
+    const readBuffer = Buffer.alloc(1024);
+    const poems = Array.from({ length: 20 }, (_, n) => Buffer.alloc(10_000 + n * 997, 65 + n));
+    const factories = await Promise.all(
+      poems.map(async (poem) => {
+        const port = await listen(
+          reactor,
+          serving((t) => {
+            // In pieces, so reads of the twenty connections take turns in the one buffer.
+            for (let at = 0; at < poem.length; at += 3000) t.write(poem.subarray(at, at + 3000));
+            t.loseConnection();
+          }),
+        );
+        const factory = new OutcomeFactory();
+        factory.buildProtocol = () => {
+          const protocol = new (class extends Protocol {
+            override dataReceived(data: Buffer): void {
+              factory.chunks.push(Buffer.from(data));
+            }
+          })();
+          protocol.factory = factory;
+          return protocol;
+        };
+        reactor.connectTCP('127.0.0.1', port, factory, { readBuffer });
+        return factory;
+      }),
+    );
+    await Promise.all(factories.map((factory) => factory.outcome));
+    factories.forEach((factory, n) => {
+      expect(Buffer.concat(factory.chunks).equals(poems[n]!)).toBe(true);
+    });
+  });
+
   it('reports ConnectionRefusedError when nothing listens', async () => {
     const reactor = newReactor();
     const port = await listen(

@@ -16,7 +16,11 @@ import {
   type PoetryClientOptions,
   type PoetryProtocol,
 } from '../../../src/poetry/client.js';
-import { DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_BYTES } from '../../../src/poetry/defaults.js';
+import {
+  DEFAULT_IDLE_TIMEOUT_SECONDS,
+  DEFAULT_MAX_BYTES,
+  READ_BUFFER_BYTES,
+} from '../../../src/poetry/defaults.js';
 import {
   EmptyPoemError,
   IdleTimeoutError,
@@ -28,6 +32,7 @@ import {
 } from '../../../src/poetry/errors.js';
 import type { FetchEvent } from '../../../src/poetry/events.js';
 import type { Poem } from '../../../src/poetry/poem.js';
+import { FileSink } from '../../../src/poetry/sink.js';
 import {
   type MemoryConnector,
   MemoryReactor,
@@ -573,6 +578,16 @@ describe('streaming to a sink', () => {
     expect(poem.byteLength).toBe(POEM.length);
     expect(poem.bytes.length).toBe(0);
     expect(poem.sink).toBe(sink);
+  });
+
+  it('reads into the shared buffer only when nothing read is kept as it is', () => {
+    const inMemory = startFetch({}).connector;
+    const file = startFetch({ sink: new FileSink('/nonexistent/never-written.txt') }).connector;
+    const keeping = startFetch({ sink: new MemorySink() }).connector; // may keep what it is given
+    expect(inMemory.readBuffer).toBeInstanceOf(Uint8Array);
+    expect(inMemory.readBuffer!.length).toBe(READ_BUFFER_BYTES);
+    expect(file.readBuffer).toBe(inMemory.readBuffer);
+    expect(keeping.readBuffer).toBeUndefined();
   });
 
   it('pauses the transport while the sink is full and resumes when it drains', () => {

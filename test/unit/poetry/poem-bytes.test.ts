@@ -159,4 +159,18 @@ describe('PoemBytesBuilder against a server that drips', () => {
     // Copied into one store: the bytes live in a single (growable) ArrayBuffer.
     expect((bytes.buffer as ArrayBuffer & { resizable?: boolean }).resizable).toBe(true);
   });
+
+  it('copies a lent chunk it keeps, so the buffer it came from can be read into again', () => {
+    for (const size of [100, GROW_IN_PLACE_FROM_BYTES + 10]) {
+      const poem = poemBytes(size * 3);
+      const builder = new PoemBytesBuilder();
+      const readBuffer = Buffer.alloc(size);
+      for (let at = 0; at < poem.length; at += size) {
+        poem.copy(readBuffer, 0, at, at + size);
+        builder.append(readBuffer, true);
+        readBuffer.fill(0); // the next read lands here
+      }
+      expect(builder.take().equals(poem)).toBe(true);
+    }
+  });
 });
