@@ -8,11 +8,14 @@
 // what V8 compiled, its code cache, beside the bundle; here V8 is handed that cache with the
 // source, and compiles nothing it has already seen.
 //
-// A cache fits one version of V8 only, so its name says which (COMMAND.bundle.js.V8.cache). Under
-// another Node.js the bundle is loaded the usual way, with Node's own compile cache where it has
-// one (22.1 and later; kept in the temp folder). V8 also checks a cache's flags and the source's
-// length, and rejects one that does not fit (the bundle is then compiled as usual), and a cache
-// older than its bundle (an edit by hand) is not used. NODE_DEBUG=poetry-now says which happened.
+// A cache fits one build of the bundle and one version of V8, so its name says which: the build
+// ends the bundle with `// build ID` (from a hash of its content) and the cache is
+// COMMAND.bundle.js.ID.V8.cache. Under another Node.js the bundle is loaded the usual way, with
+// Node's own compile cache where it has one (22.1 and later; kept in the temp folder). V8 itself
+// checks a cache's flags and the source's length, and rejects one that does not fit (the bundle
+// is then compiled as usual); a cache older than its bundle (an edit by hand) is not used either.
+// V8 does not checksum a cache, so one is only ever written whole (a temporary file, renamed).
+// NODE_DEBUG=poetry-now says which happened.
 
 import fs = require('node:fs');
 import nodeModule = require('node:module');
@@ -28,7 +31,9 @@ const WRITE_CACHE_VARIABLE = 'POETRY_NOW_WRITE_CODE_CACHE';
 
 const debug = util.debuglog('poetry-now');
 const bundle = path.join(__dirname, `${COMMAND}.bundle.js`);
-const cacheFile = `${bundle}.${process.versions.v8}.cache`;
+const source = fs.readFileSync(bundle, 'utf8');
+const buildId = /\/\/ build ([0-9a-f]+)\n?$/.exec(source.slice(-64))?.[1] ?? 'unknown';
+const cacheFile = `${bundle}.${buildId}.${process.versions.v8}.cache`;
 
 /** The cache, unless there is none or it is older than the bundle. */
 function readCache(): Buffer | undefined {
@@ -39,7 +44,7 @@ function readCache(): Buffer | undefined {
     }
     return fs.readFileSync(cacheFile);
   } catch {
-    debug('code cache: none for %s under V8 %s', bundle, process.versions.v8);
+    debug('code cache: none for %s (build %s) under V8 %s', bundle, buildId, process.versions.v8);
     return undefined;
   }
 }
@@ -57,7 +62,7 @@ else runWithCache(cachedData);
 
 /** Compiles the bundle with V8 handed the cache, and runs it as Node runs a CommonJS module. */
 function runWithCache(cachedData: Buffer | undefined): void {
-  const script = new vm.Script(nodeModule.wrap(fs.readFileSync(bundle, 'utf8')), {
+  const script = new vm.Script(nodeModule.wrap(source), {
     filename: bundle,
     cachedData,
   });
@@ -66,7 +71,11 @@ function runWithCache(cachedData: Buffer | undefined): void {
   }
   if (writeCache) {
     // At exit, so the cache holds every function this run compiled, not only the top level.
-    process.once('exit', () => fs.writeFileSync(cacheFile, script.createCachedData()));
+    process.once('exit', () => {
+      const partFile = `${cacheFile}.${process.pid}.part`;
+      fs.writeFileSync(partFile, script.createCachedData());
+      fs.renameSync(partFile, cacheFile);
+    });
   }
   const bundleModule = { exports: {} };
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;

@@ -17,5 +17,7 @@ export const DEFAULT_CONCURRENCY = 512;
 /**
  * The buffer every fetch reads into in turn (when nothing it reads is kept as it is): big reads
  * mean few system calls for a big poem, and one buffer for all means no allocation per read.
+ * Not bigger: libuv reads a socket again while each read fills the buffer, up to 32 times in a
+ * turn of the loop, and 8 MiB at a time is enough for one connection to hold up the others.
  */
-export const READ_BUFFER_BYTES = 1024 * 1024;
+export const READ_BUFFER_BYTES = 256 * 1024;

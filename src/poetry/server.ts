@@ -544,15 +544,17 @@ export class PoetryServer {
       return;
     }
     if (inFlight > 0) {
-      logger.info(
-        `stopping: ${inFlight} reader${inFlight === 1 ? '' : 's'} in flight get ${graceSeconds} s to finish`,
-      );
+      logger.info(`stopping: ${readersCount(inFlight)} in flight get ${graceSeconds} s to finish`);
     }
     factory.finishNow();
     const idle = factory.whenIdle();
     const grace = reactor.callLater(graceSeconds, () => {
-      const left = factory.readers;
-      logger.info(`cutting ${left} reader${left === 1 ? '' : 's'} still reading`);
+      const reading = factory.readersStillReading;
+      const closing = factory.readers - reading;
+      const cut: string[] = [];
+      if (reading > 0) cut.push(`${readersCount(reading)} still reading`);
+      if (closing > 0) cut.push(`${readersCount(closing)} still closing`);
+      logger.info(`cutting ${cut.join(' and ')}`);
       factory.cutAll(`still reading after the ${graceSeconds} s grace period`);
     });
     await idle;
@@ -602,4 +604,9 @@ function checkCount(name: string, count: number): number {
     throw new RangeError(`${name} must be a whole number >= 1, not ${count}`);
   }
   return count;
+}
+
+/** `1 reader`, `2 readers`. */
+function readersCount(count: number): string {
+  return `${count} reader${count === 1 ? '' : 's'}`;
 }

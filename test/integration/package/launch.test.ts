@@ -2,7 +2,17 @@
 // build made for it, and runs all the same when that cache is rejected, stale or missing.
 
 import { execFile } from 'node:child_process';
-import { copyFile, cp, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  cp,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,20 +61,38 @@ describe('the commands’ launcher', () => {
   );
 
   it('runs a command all the same when its cache is rejected, older than its bundle, or missing', async () => {
-    const bundle = join(copy, 'cli', 'get-poetry.bundle.js');
-    const cache = `${bundle}.${process.versions.v8}.cache`;
+    const folder = join(copy, 'cli');
+    const bundle = join(folder, 'get-poetry.bundle.js');
+    const [cacheName] = (await readdir(folder)).filter(
+      (name) => name.startsWith('get-poetry.bundle.js.') && name.endsWith('.cache'),
+    );
+    expect(cacheName).toContain(`.${process.versions.v8}.cache`);
+    const cache = join(folder, cacheName!);
+    const cacheBytes = await readFile(cache);
 
     await writeFile(cache, Buffer.alloc(4096, 7));
     let result = await version(copy, 'get-poetry');
     expect(result.stdout).toBe(expected);
     expect(result.stderr).toMatch(/code cache: rejected/);
 
+    await writeFile(cache, cacheBytes);
     const built = (await stat(bundle)).mtime;
     const before = new Date(built.getTime() - 60_000);
     await utimes(cache, before, before);
     result = await version(copy, 'get-poetry');
     expect(result.stdout).toBe(expected);
     expect(result.stderr).toMatch(/code cache: older than/);
+
+    // Another build of the bundle (its mark differs): the cache made for this one is not its.
+    const source = await readFile(bundle, 'utf8');
+    await writeFile(
+      bundle,
+      source.replace(/\/\/ build [0-9a-f]+\n$/, '// build 0123456789abcdef\n'),
+    );
+    await utimes(cache, new Date(), new Date());
+    result = await version(copy, 'get-poetry');
+    expect(result.stdout).toBe(expected);
+    expect(result.stderr).toMatch(/code cache: none .*\(build 0123456789abcdef\)/);
 
     await rm(cache);
     result = await version(copy, 'get-poetry');
