@@ -112,19 +112,15 @@ function startProtocol(
   reporter: ErrorReporter,
 ): void {
   let protocol: IProtocol | null = null;
-  try {
+  callReporting(reporter, factory, 'buildProtocol', () => {
     protocol = factory.buildProtocol(peer);
-  } catch (error) {
-    reporter(error, `${factory.constructor.name}.buildProtocol`);
-  }
+  });
   transport.start(protocol ?? new Protocol());
   if (protocol === null) transport.abortConnection();
 }
 
 const kTransport = Symbol('TCPTransport');
 const kConnector = Symbol('TCPConnector');
-/** Marks a socket whose reads land in a buffer of the caller's (net's `onread`). */
-const kReadsIntoBuffer = Symbol('reads into a buffer');
 
 /** A connecting socket that knows its connector, for listeners shared by every socket. */
 type ConnectorSocket = net.Socket & { [kConnector]: TCPConnector };
@@ -139,9 +135,23 @@ const NOTHING = Buffer.alloc(0);
 type TransportSocket = net.Socket & { [kTransport]: TCPTransport };
 
 /**
+ * Makes an error without capturing a stack trace. A connection closing is an ordinary event, not
+ * a bug to trace, and capturing stacks for ten thousand clean closes is measurable work.
+ */
+function withoutStack<E extends Error>(make: () => E): E {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
  * A transport over one connected `net.Socket`, feeding one protocol.
  *
- * Every call into the protocol is guarded: an exception is reported through the
+ * Every call into the protocol goes through `#guard`: an exception is reported through the
  * owner's reporter and the connection is aborted, and the protocol still gets its one
  * `connectionLost`.
  *
@@ -166,10 +176,19 @@ export class TCPTransport implements ITransport, OwnedResource {
   #linger: IDelayedCall | undefined = undefined;
   #drainListened = false;
 
-  constructor(socket: net.Socket, owner: TCPOwner, holder: TransportHolder) {
+  readonly #readsIntoBuffer: boolean;
+
+  /** `readsIntoBuffer`: the socket was made with net's `onread` (ConnectOptions.readBuffer). */
+  constructor(
+    socket: net.Socket,
+    owner: TCPOwner,
+    holder: TransportHolder,
+    readsIntoBuffer = false,
+  ) {
     this.#socket = socket;
     this.#owner = owner;
     this.#holder = holder;
+    this.#readsIntoBuffer = readsIntoBuffer;
   }
 
   /** Wires the socket to `protocol` and calls its makeConnection. */
@@ -179,19 +198,12 @@ export class TCPTransport implements ITransport, OwnedResource {
     // symbol), rather than closures per connection. 'drain' waits for a producer to need it.
     const socket = this.#socket as TransportSocket;
     socket[kTransport] = this;
-    // A socket reading into a buffer of its own (ConnectOptions.readBuffer) calls onSocketRead.
-    if (!(socket as { [kReadsIntoBuffer]?: true })[kReadsIntoBuffer]) {
-      socket.on('data', TCPTransport.#onData);
-    }
+    // A socket reading into a caller's buffer (net's `onread`) calls onSocketRead instead.
+    if (!this.#readsIntoBuffer) socket.on('data', TCPTransport.#onData);
     socket.on('end', TCPTransport.#onEnd);
     socket.on('close', TCPTransport.#onClose);
     // The shared 'error' listener is on already: the connector or the port put it there.
-    try {
-      protocol.makeConnection(this);
-    } catch (error) {
-      this.#owner.reportError(error, `${protocol.constructor.name}.makeConnection`);
-      this.abortConnection();
-    }
+    this.#guard('makeConnection', () => protocol.makeConnection(this));
   }
 
   get bufferedBytes(): number {
@@ -401,23 +413,14 @@ export class TCPTransport implements ITransport, OwnedResource {
     } else if (this.#error !== undefined) {
       reason = connectionLostFrom(this.#error, address);
     } else {
-      // No stack: a clean close is an ordinary event, and ten thousand of them add up.
-      const limit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 0;
-      reason = new ConnectionDone('connection closed cleanly', { address });
-      Error.stackTraceLimit = limit;
+      reason = withoutStack(() => new ConnectionDone('connection closed cleanly', { address }));
     }
-    const protocol = this.#protocol;
     const producer = this.#producer;
     if (producer !== undefined) {
       this.#producer = undefined;
       this.#guardAfterClose('stopProducing', () => producer.stopProducing());
     }
-    try {
-      protocol.connectionLost(reason);
-    } catch (error) {
-      this.#owner.reportError(error, `${protocol.constructor.name}.connectionLost`);
-    }
+    this.#guardAfterClose('connectionLost', () => this.#protocol.connectionLost(reason));
     this.#holder.transportLost(this, reason);
   }
 
@@ -470,15 +473,10 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     return this.#destination;
   }
 
-  /** `host:port`, made when first needed (every failure and every transport names it). */
-  get #address(): string {
+  /** The destination as `host:port`, made when a failure (its own or its transport's) names it. */
+  get label(): string {
     this.#label ??= formatAddress(this.#destination.host, this.#destination.port);
     return this.#label;
-  }
-
-  /** For its transport: the destination as `host:port`, made when a failure first names it. */
-  get label(): string {
-    return this.#address;
   }
 
   connect(): void {
@@ -509,7 +507,7 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     } catch (error) {
       // Bad arguments throw synchronously; report them the way every other failure arrives.
       const reason = new ConnectError(describeSystemError(error), {
-        address: this.#address,
+        address: this.label,
         cause: error,
       });
       queueMicrotask(() => this.#fail(reason));
@@ -517,9 +515,6 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     }
     this.#socket = socket;
     (socket as ConnectorSocket)[kConnector] = this;
-    if (this.#readBuffer !== undefined) {
-      (socket as { [kReadsIntoBuffer]?: true })[kReadsIntoBuffer] = true;
-    }
     socket.on('error', TCPTransport.onSocketError);
     socket.on('connect', TCPConnector.#onConnect);
     if (this.#timeoutSeconds > 0) {
@@ -530,7 +525,7 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
   stopConnecting(): void {
     if (this.state !== 'connecting') return;
     this.#socket?.destroy();
-    this.#fail(new UserCancelledError('connection attempt cancelled', { address: this.#address }));
+    this.#fail(new UserCancelledError('connection attempt cancelled', { address: this.label }));
   }
 
   disconnect(): void {
@@ -546,7 +541,7 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
   /** For the shared socket error listener only: the attempt failed. */
   connectError(error: Error): void {
     if (this.state !== 'connecting') return; // after connecting, the transport owns errors
-    this.#fail(connectErrorFrom(error, this.#address));
+    this.#fail(connectErrorFrom(error, this.label));
   }
 
   static readonly #onConnect = function connected(this: ConnectorSocket): void {
@@ -559,7 +554,7 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     this.#socket?.destroy();
     this.#fail(
       new ConnectTimeoutError(`no connection after ${this.#timeoutSeconds} s`, {
-        address: this.#address,
+        address: this.label,
       }),
     );
   };
@@ -569,7 +564,7 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     this.#cancelTimeout();
     this.state = 'connected';
     const socket = this.#socket!;
-    const transport = new TCPTransport(socket, this.#owner, this);
+    const transport = new TCPTransport(socket, this.#owner, this, this.#readBuffer !== undefined);
     this.#transport = transport;
     // An IP destination is the peer already; asking the socket would cost a system call.
     const peer = net.isIP(this.#destination.host) ? this.#destination : transport.getPeer();

@@ -418,8 +418,6 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
   #connector: IConnector | undefined = undefined;
   #current: PoetryProtocol | undefined = undefined;
   #totalCall: IDelayedCall | undefined = undefined;
-  /** Listens to the signal while the fetch runs; made only when there is a signal. */
-  #onAbort: (() => void) | undefined = undefined;
 
   /** Throws RangeError for a negative or NaN timeout or size cap. */
   constructor(callback: PoemCallback, errback: PoemErrback, options: PoetryClientOptions = {}) {
@@ -463,18 +461,12 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
       });
     }
     if (this.totalTimeoutSeconds > 0 && this.#totalCall === undefined) {
-      this.#totalCall = this.reactor.callLater(this.totalTimeoutSeconds, () =>
-        this.#totalTimedOut(),
-      );
+      this.#totalCall = this.reactor.callLater(this.totalTimeoutSeconds, this.#onTotalTimeout);
     }
     const signal = this.#signal;
-    if (signal !== undefined && this.#onAbort === undefined) {
-      if (signal.aborted) {
-        this.cancel(signal.reason);
-      } else {
-        this.#onAbort = () => this.cancel(signal.reason);
-        signal.addEventListener('abort', this.#onAbort, { once: true });
-      }
+    if (signal !== undefined) {
+      if (signal.aborted) this.cancel(signal.reason);
+      else signal.addEventListener('abort', this.#onAbort, { once: true });
     }
   }
 
@@ -588,21 +580,21 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
     const call = this.#totalCall;
     this.#totalCall = undefined;
     if (call?.active()) call.cancel();
-    const onAbort = this.#onAbort;
-    if (onAbort !== undefined) {
-      this.#onAbort = undefined;
-      this.#signal?.removeEventListener('abort', onAbort);
-    }
+    this.#signal?.removeEventListener('abort', this.#onAbort);
   }
 
-  #totalTimedOut(): void {
+  readonly #onTotalTimeout = (): void => {
     this.#totalCall = undefined;
     this.#fail(
       new PoemTimeoutError(`no complete poem after ${this.totalTimeoutSeconds} s`, {
         address: this.address,
       }),
     );
-  }
+  };
+
+  readonly #onAbort = (): void => {
+    this.cancel(this.#signal?.reason);
+  };
 }
 
 /**

@@ -91,12 +91,6 @@ export class PoetryQueue {
   readonly reactor: IReactor;
   readonly concurrency: number;
   readonly #options: PoetryClientOptions;
-  /**
-   * What each getPoetry call gets: the queue's options with the task's `index` (and sink) filled
-   * in just before the call. One object for every task, not a copy each: a factory reads its
-   * options only while it is being made.
-   */
-  readonly #taskOptions: PoetryClientOptions;
   readonly #sinkFor: ((address: Address, index: number) => PoemSink) | undefined;
   readonly #signal: AbortSignal | undefined;
   readonly #waiting: Task[] = [];
@@ -121,7 +115,6 @@ export class PoetryQueue {
     new PoetryClientFactory(noop, noop, clientOptions);
     this.concurrency = concurrency;
     this.#options = { ...clientOptions, reactor: this.reactor };
-    this.#taskOptions = { ...this.#options, index: 0, sink: undefined };
     this.#totalTimeoutSeconds = clientOptions.timeouts?.totalSeconds ?? 0;
     this.#sinkFor = sink;
     this.#signal = signal;
@@ -210,9 +203,10 @@ export class PoetryQueue {
   #start(task: Task): void {
     this.#running.add(task);
     task.firstStartedSeconds ??= this.reactor.seconds();
-    const options = this.#taskOptions;
-    options.index = task.index;
-    options.sink = this.#sinkFor?.(task.address, task.index);
+    const options: PoetryClientOptions =
+      this.#sinkFor === undefined
+        ? { ...this.#options, index: task.index }
+        : { ...this.#options, index: task.index, sink: this.#sinkFor(task.address, task.index) };
     const gotPoem = (poem: Poem): void => {
       this.#running.delete(task);
       this.#backoffSeconds = FD_BACKOFF_FIRST_SECONDS;
