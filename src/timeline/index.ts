@@ -1,10 +1,10 @@
 // The timeline: recording a run's fetch events and drawing them as SVG or self-contained HTML.
 
+export { failureReason } from './format.js';
 export { TimelineRecorder } from './recorder.js';
 export {
   DEFAULT_MAX_LANES,
   DEFAULT_WIDTH_PIXELS,
-  failureReason,
   renderTimeline,
   renderTimelineHtml,
   renderTimelineSvg,

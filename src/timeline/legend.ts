@@ -1,0 +1,96 @@
+// The legend: a sample of each mark with what it means, and notes on how to read the picture.
+
+import { formatCount, plural } from './format.js';
+import { LEGEND_SYMBOL_WIDTH, type LegendLayout, MARGIN, MARK_WIDTH, NOTE_LINE } from './layout.js';
+import {
+  connectedMarker,
+  doneMarker,
+  failedMarker,
+  firstByteMarker,
+  line,
+  px,
+  text,
+} from './svg.js';
+
+export interface LegendItem {
+  /** The sample, drawn from its left `x` and its middle `y`. */
+  readonly symbol: (x: number, y: number) => string;
+  readonly text: string;
+}
+
+/** The items, the chunk's saying how many bytes the tallest mark stands for. */
+export function legendItems(maxBytes: number): LegendItem[] {
+  const tallest = maxBytes > 0 ? `; tallest ${plural(maxBytes, 'byte', 'bytes')}` : '';
+  return [
+    {
+      symbol: (x, y) =>
+        [6, 11, 17]
+          .map(
+            (h, i) =>
+              `<rect class="mark" x="${px(x + i * 6)}" y="${px(y + 5 - h)}" width="${MARK_WIDTH}" height="${h}"/>`,
+          )
+          .join(''),
+      text: `chunk received (taller: more bytes${tallest})`,
+    },
+    {
+      symbol: (x, y) => line('seg queued', x, y, x + 18, y),
+      text: 'waiting for a slot',
+    },
+    {
+      symbol: (x, y) => line('seg connecting', x, y, x + 18, y),
+      text: 'connecting',
+    },
+    {
+      symbol: (x, y) => line('seg receiving', x, y, x + 18, y),
+      text: 'connected',
+    },
+    { symbol: (x, y) => connectedMarker(x + 9, y), text: 'connection made' },
+    { symbol: (x, y) => firstByteMarker(x + 9, y - 4), text: 'first byte' },
+    { symbol: (x, y) => doneMarker(x + 9, y), text: 'poem complete' },
+    { symbol: (x, y) => failedMarker(x + 9, y), text: 'failed, with the reason' },
+  ];
+}
+
+/**
+ * The notes under the items: how to read the axis, and what was left out (chunks grouped into
+ * marks past `marksPerLane`, lanes past the `lanesDrawn` of `lanes`).
+ */
+export function legendNotes(
+  grouped: boolean,
+  marksPerLane: number,
+  lanesDrawn: number,
+  lanes: number,
+): string[] {
+  const notes = [
+    'Time in seconds since the run started; one lane per address, in the order given. Hover a chunk for its details.',
+  ];
+  if (grouped) {
+    notes.push(
+      `Lanes with more than ${formatCount(marksPerLane)} chunks draw neighbouring chunks as one mark (hover it for how many).`,
+    );
+  }
+  if (lanesDrawn < lanes) {
+    notes.push(
+      `Only the first ${formatCount(lanesDrawn)} of ${formatCount(lanes)} addresses are drawn; the row below them counts the rest.`,
+    );
+  }
+  return notes;
+}
+
+/** The legend's markup, its items and notes where `legend` (from layoutLegend) puts them. */
+export function drawLegend(
+  items: readonly LegendItem[],
+  notes: readonly string[],
+  legend: LegendLayout,
+): string {
+  const out: string[] = ['<g class="legend">'];
+  items.forEach((item, i) => {
+    const { x, y } = legend.items[i]!;
+    out.push(item.symbol(x, y), text('legend-text', x + LEGEND_SYMBOL_WIDTH, y + 4, item.text));
+  });
+  notes.forEach((note, i) => {
+    out.push(text('note', MARGIN, legend.notesTop + i * NOTE_LINE, note));
+  });
+  out.push('</g>');
+  return out.join('');
+}

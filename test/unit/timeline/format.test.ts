@@ -1,0 +1,37 @@
+// Numbers and times as the timeline and the commands write them, the same under every locale.
+
+import { describe, expect, it } from 'vitest';
+import { dataSeconds, formatCount, plural, sec } from '../../../src/timeline/format.js';
+
+describe('formatCount', () => {
+  it('groups thousands with commas', () => {
+    expect(formatCount(0)).toBe('0');
+    expect(formatCount(999)).toBe('999');
+    expect(formatCount(1000)).toBe('1,000');
+    expect(formatCount(1234567)).toBe('1,234,567');
+    expect(formatCount(Number.MAX_SAFE_INTEGER)).toBe('9,007,199,254,740,991');
+  });
+
+  it('rounds to a whole number and keeps the sign outside the groups', () => {
+    expect(formatCount(1234.6)).toBe('1,235');
+    expect(formatCount(-1234567)).toBe('-1,234,567');
+    expect(formatCount(-999)).toBe('-999');
+  });
+});
+
+describe('plural', () => {
+  it('takes the singular for exactly one', () => {
+    expect(plural(1, 'poem', 'poems')).toBe('1 poem');
+    expect(plural(0, 'poem', 'poems')).toBe('0 poems');
+    expect(plural(2048, 'byte', 'bytes')).toBe('2,048 bytes');
+  });
+});
+
+describe('seconds', () => {
+  it('shows milliseconds to a reader and microseconds in data attributes', () => {
+    expect(sec(1.5)).toBe('1.500');
+    expect(sec(0.0004)).toBe('0.000');
+    expect(dataSeconds(0.1234567)).toBe('0.123457');
+    expect(dataSeconds(2)).toBe('2');
+  });
+});
