@@ -1,6 +1,7 @@
 // Terminal safety and colour: escaping control characters, and colours only where they belong.
 
 import picocolors from 'picocolors';
+import { formatCount } from '../timeline/format.js';
 
 /** The colour functions the commands use (picocolors' shape). */
 export type Colors = ReturnType<typeof picocolors.createColors>;
@@ -70,5 +71,5 @@ export function colorsFor(stream: MaybeTerminal, env: NodeJS.ProcessEnv): Colors
 
 /** Bytes with a thousands separator, stable across locales. */
 export function formatBytes(bytes: number): string {
-  return `${String(bytes).replace(/\B(?=(\d{3})+(?!\d))/g, ',')} bytes`;
+  return `${formatCount(bytes)} bytes`;
 }
