@@ -2,15 +2,7 @@
 
 import { formatCount, plural } from './format.js';
 import { LEGEND_SYMBOL_WIDTH, type LegendLayout, MARGIN, MARK_WIDTH, NOTE_LINE } from './layout.js';
-import {
-  connectedMarker,
-  doneMarker,
-  failedMarker,
-  firstByteMarker,
-  line,
-  px,
-  text,
-} from './svg.js';
+import * as svg from './svg.js';
 
 export interface LegendItem {
   /** The sample, drawn from its left `x` and its middle `y`. */
@@ -27,27 +19,27 @@ export function legendItems(maxBytes: number): LegendItem[] {
         [6, 11, 17]
           .map(
             (h, i) =>
-              `<rect class="mark" x="${px(x + i * 6)}" y="${px(y + 5 - h)}" width="${MARK_WIDTH}" height="${h}"/>`,
+              `<rect class="mark" x="${svg.px(x + i * 6)}" y="${svg.px(y + 5 - h)}" width="${MARK_WIDTH}" height="${h}"/>`,
           )
           .join(''),
       text: `chunk received (taller: more bytes${tallest})`,
     },
     {
-      symbol: (x, y) => line('seg queued', x, y, x + 18, y),
+      symbol: (x, y) => svg.line('seg queued', x, y, x + 18, y),
       text: 'waiting for a slot',
     },
     {
-      symbol: (x, y) => line('seg connecting', x, y, x + 18, y),
+      symbol: (x, y) => svg.line('seg connecting', x, y, x + 18, y),
       text: 'connecting',
     },
     {
-      symbol: (x, y) => line('seg receiving', x, y, x + 18, y),
+      symbol: (x, y) => svg.line('seg receiving', x, y, x + 18, y),
       text: 'connected',
     },
-    { symbol: (x, y) => connectedMarker(x + 9, y), text: 'connection made' },
-    { symbol: (x, y) => firstByteMarker(x + 9, y - 4), text: 'first byte' },
-    { symbol: (x, y) => doneMarker(x + 9, y), text: 'poem complete' },
-    { symbol: (x, y) => failedMarker(x + 9, y), text: 'failed, with the reason' },
+    { symbol: (x, y) => svg.connectedMarker(x + 9, y), text: 'connection made' },
+    { symbol: (x, y) => svg.firstByteMarker(x + 9, y - 4), text: 'first byte' },
+    { symbol: (x, y) => svg.doneMarker(x + 9, y), text: 'poem complete' },
+    { symbol: (x, y) => svg.failedMarker(x + 9, y), text: 'failed, with the reason' },
   ];
 }
 
@@ -86,10 +78,10 @@ export function drawLegend(
   const out: string[] = ['<g class="legend">'];
   items.forEach((item, i) => {
     const { x, y } = legend.items[i]!;
-    out.push(item.symbol(x, y), text('legend-text', x + LEGEND_SYMBOL_WIDTH, y + 4, item.text));
+    out.push(item.symbol(x, y), svg.text('legend-text', x + LEGEND_SYMBOL_WIDTH, y + 4, item.text));
   });
   notes.forEach((note, i) => {
-    out.push(text('note', MARGIN, legend.notesTop + i * NOTE_LINE, note));
+    out.push(svg.text('note', MARGIN, legend.notesTop + i * NOTE_LINE, note));
   });
   out.push('</g>');
   return out.join('');
