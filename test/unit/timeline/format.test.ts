@@ -1,7 +1,7 @@
-// Numbers and times as the timeline and the commands write them, the same under every locale.
+// Counts as the timeline and the commands write them: one thousands separator, no locale.
 
 import { describe, expect, it } from 'vitest';
-import { dataSeconds, formatCount, plural, sec } from '../../../src/timeline/format.js';
+import { formatCount, plural } from '../../../src/timeline/format.js';
 
 describe('formatCount', () => {
   it('groups thousands with commas', () => {
@@ -24,14 +24,5 @@ describe('plural', () => {
     expect(plural(1, 'poem', 'poems')).toBe('1 poem');
     expect(plural(0, 'poem', 'poems')).toBe('0 poems');
     expect(plural(2048, 'byte', 'bytes')).toBe('2,048 bytes');
-  });
-});
-
-describe('seconds', () => {
-  it('shows milliseconds to a reader and microseconds in data attributes', () => {
-    expect(sec(1.5)).toBe('1.500');
-    expect(sec(0.0004)).toBe('0.000');
-    expect(dataSeconds(0.1234567)).toBe('0.123457');
-    expect(dataSeconds(2)).toBe('2');
   });
 });
