@@ -49,6 +49,11 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return value;
 }
 
+/** The heading, on one line; the SVG's and the HTML page's title too. */
+function headingOf(options: TimelineOptions): string {
+  return oneLine(options.title ?? 'Poetry timeline');
+}
+
 /** The ticks' grid lines from `gridTop` to `gridBottom`, and their labels at `labelY`. */
 function drawAxis(layout: Layout, labelY: number, gridTop: number, gridBottom: number): string {
   const { scale } = layout;
@@ -79,7 +84,7 @@ function subheading(summary: TimelineSummary, drawn: number): string {
 /** The SVG markup; `standalone` adds the XML declaration and namespace a .svg file needs. */
 function renderSvg(run: TimelineRun, options: TimelineOptions, standalone: boolean): string {
   const maxLanes = positiveInteger('maxLanes', options.maxLanes, DEFAULT_MAX_LANES);
-  const title = oneLine(options.title ?? 'Poetry timeline');
+  const title = headingOf(options);
   const lanes = lanesOf(run);
   const span = runSpan(run);
   const summary = summarizeLanes(lanes, span);
@@ -191,7 +196,7 @@ export function renderTimelineSvg(run: TimelineRun, options: TimelineOptions = {
  * when the pointer is over it.
  */
 export function renderTimelineHtml(run: TimelineRun, options: TimelineOptions = {}): string {
-  const title = oneLine(options.title ?? 'Poetry timeline');
+  const title = headingOf(options);
   const svg = renderSvg(run, options, false);
   return [
     '<!doctype html>',
