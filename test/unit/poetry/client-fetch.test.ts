@@ -313,17 +313,23 @@ describe('poemsAsCompleted', () => {
   });
 });
 
+/** Queues a fetch of 127.0.0.1:1; returns the list its errback fills. */
+function addRecordingErrors(queue: PoetryQueue): Error[] {
+  const errors: Error[] = [];
+  queue.add(
+    { host: '127.0.0.1', port: 1 },
+    0,
+    () => {},
+    (error) => errors.push(error),
+  );
+  return errors;
+}
+
 describe('PoetryQueue', () => {
   it('never calls back from add, even when already cancelled', async () => {
     const reactor = new MemoryReactor();
     const queue = new PoetryQueue({ reactor, signal: AbortSignal.abort() });
-    const errors: Error[] = [];
-    queue.add(
-      { host: '127.0.0.1', port: 1 },
-      0,
-      () => {},
-      (e) => errors.push(e),
-    );
+    const errors = addRecordingErrors(queue);
     expect(errors).toEqual([]);
     await Promise.resolve();
     expect(errors[0]).toBeInstanceOf(UserCancelledError);
@@ -334,13 +340,7 @@ describe('PoetryQueue', () => {
     const reactor = new MemoryReactor();
     const running = reactor.run();
     const queue = new PoetryQueue({ reactor, signal: AbortSignal.abort() });
-    const errors: Error[] = [];
-    queue.add(
-      { host: '127.0.0.1', port: 1 },
-      0,
-      () => {},
-      (e) => errors.push(e),
-    );
+    const errors = addRecordingErrors(queue);
     reactor.stop();
     await running;
     expect(errors[0]).toBeInstanceOf(UserCancelledError);

@@ -14,33 +14,30 @@ describe('deliver', () => {
   });
 
   it.each([
-    ['callback', 'gotPoem callback'],
-    ['errback', 'gotPoem errback'],
-    ['listener', 'gotPoem listener'],
-  ] as const)('reports what a %s throws under its name, and goes no further', (role, where) => {
-    const reactor = new MemoryReactor();
-    const bug = new Error('bug');
-    function gotPoem(): void {
-      throw bug;
-    }
-    expect(() => deliver(reactor, role, gotPoem, undefined)).not.toThrow();
-    expect(reactor.errors).toEqual([{ error: bug, where }]);
-  });
-
-  it.each([
-    ['callback', 'poem callback'],
-    ['errback', 'poem errback'],
-    ['listener', 'onEvent listener'],
-  ] as const)('names a nameless %s by its part', (role, where) => {
-    const reactor = new MemoryReactor();
-    const nameless = [
-      () => {
-        throw new Error('bug');
-      },
-    ][0]!;
-    deliver(reactor, role, nameless, undefined);
-    expect(reactor.errors.map((e) => e.where)).toEqual([where]);
-  });
+    ['callback', 'gotPoem callback', 'poem callback'],
+    ['errback', 'gotPoem errback', 'poem errback'],
+    ['listener', 'gotPoem listener', 'onEvent listener'],
+  ] as const)(
+    'reports what a %s throws under its name (%s, or %s when it has none), and goes no further',
+    (role, named, nameless) => {
+      const reactor = new MemoryReactor();
+      const bug = new Error('bug');
+      function gotPoem(): void {
+        throw bug;
+      }
+      const anonymous = [
+        () => {
+          throw bug;
+        },
+      ][0]!;
+      expect(() => deliver(reactor, role, gotPoem, undefined)).not.toThrow();
+      expect(() => deliver(reactor, role, anonymous, undefined)).not.toThrow();
+      expect(reactor.errors).toEqual([
+        { error: bug, where: named },
+        { error: bug, where: nameless },
+      ]);
+    },
+  );
 
   it('reports a thrown non-Error as it was thrown', () => {
     const reactor = new MemoryReactor();
