@@ -9,14 +9,15 @@
 //   a count   how many (concurrency, bytes per chunk, connections): a whole number >= 1
 //
 // Anything else (negative, NaN, not a number at all) throws a RangeError that names the option,
-// so a typo fails where it is made instead of as a strange timeout later.
+// so a typo fails where it is made instead of as a strange timeout later. Each check takes the
+// value and then the option's name, and returns the value to use.
 
 /** How a rejected value reads in a message: a string in quotes, so "5" is not taken for 5. */
 function shown(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
-function checkLimit(name: string, value: unknown, unit: string): number {
+function checkLimit(value: unknown, name: string, unit: string): number {
   if (typeof value !== 'number' || !(value >= 0)) {
     throw new RangeError(
       `${name} must be a number of ${unit} >= 0 (0 or Infinity for no limit), not ${shown(value)}`,
@@ -29,8 +30,8 @@ function checkLimit(name: string, value: unknown, unit: string): number {
  * A timeout, in seconds: 0 or Infinity for none. Returns it with "none" as 0, the form that
  * code arming a timer tests with `> 0`.
  */
-export function checkTimeout(name: string, seconds: unknown): number {
-  const limit = checkLimit(name, seconds, 'seconds');
+export function checkTimeout(seconds: unknown, name: string): number {
+  const limit = checkLimit(seconds, name, 'seconds');
   return limit === Number.POSITIVE_INFINITY ? 0 : limit;
 }
 
@@ -38,8 +39,8 @@ export function checkTimeout(name: string, seconds: unknown): number {
  * A size cap, in bytes: 0 or Infinity for none. Returns it with "none" as Infinity, the form
  * that a test of `total > cap` needs.
  */
-export function checkByteLimit(name: string, bytes: unknown): number {
-  const limit = checkLimit(name, bytes, 'bytes');
+export function checkByteLimit(bytes: unknown, name: string): number {
+  const limit = checkLimit(bytes, name, 'bytes');
   return limit === 0 ? Number.POSITIVE_INFINITY : limit;
 }
 
@@ -52,7 +53,7 @@ export function checkDelay(seconds: unknown, name = 'a delay'): number {
 }
 
 /** A count: a whole number >= 1. Returns it. */
-export function checkCount(name: string, count: unknown): number {
+export function checkCount(count: unknown, name: string): number {
   if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1) {
     throw new RangeError(`${name} must be a whole number >= 1, not ${shown(count)}`);
   }

@@ -116,7 +116,7 @@ export class Reactor implements IReactor {
     factory: IClientFactory,
     options: ConnectOptions = {},
   ): IConnector {
-    const timeout = checkTimeout('timeout', options.timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS);
+    const timeout = checkTimeout(options.timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS, 'timeout');
     const connector = new TCPConnector(this.#tcpOwner, host, port, factory, timeout, options);
     connector.connect();
     return connector;

@@ -80,15 +80,15 @@ export function checkClientOptions(options: PoetryClientOptions): ClientLimits {
   const timeouts = options.timeouts ?? {};
   return {
     connectTimeoutSeconds: checkTimeout(
-      'timeouts.connectSeconds',
       timeouts.connectSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS,
+      'timeouts.connectSeconds',
     ),
     idleTimeoutSeconds: checkTimeout(
-      'timeouts.idleSeconds',
       timeouts.idleSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS,
+      'timeouts.idleSeconds',
     ),
-    totalTimeoutSeconds: checkTimeout('timeouts.totalSeconds', timeouts.totalSeconds ?? 0),
-    maxBytes: checkByteLimit('maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES),
+    totalTimeoutSeconds: checkTimeout(timeouts.totalSeconds ?? 0, 'timeouts.totalSeconds'),
+    maxBytes: checkByteLimit(options.maxBytes ?? DEFAULT_MAX_BYTES, 'maxBytes'),
   };
 }
 

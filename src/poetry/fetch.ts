@@ -107,7 +107,7 @@ export class PoetryQueue {
   /** Throws RangeError for a bad concurrency, timeout or size cap (see `checkClientOptions`). */
   constructor(options: PoetryQueueOptions = {}) {
     const { concurrency = DEFAULT_CONCURRENCY, sink, signal, ...clientOptions } = options;
-    this.concurrency = checkCount('concurrency', concurrency);
+    this.concurrency = checkCount(concurrency, 'concurrency');
     // Checked here, so a bad option throws at once and not from every fetch.
     const limits = checkClientOptions(clientOptions);
     this.reactor = options.reactor ?? sharedReactor;

@@ -373,14 +373,14 @@ export class PoetryServerFactory extends ServerFactory<PoetryServerProtocol> {
     this.reactor = reactor;
     this.source = source;
     this.delay = checkDelay(options.delay ?? DEFAULT_DELAY_SECONDS, 'delay');
-    this.numBytes = checkCount('numBytes', options.numBytes ?? DEFAULT_NUM_BYTES);
+    this.numBytes = checkCount(options.numBytes ?? DEFAULT_NUM_BYTES, 'numBytes');
     this.maxConnections = checkCount(
-      'maxConnections',
       options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      'maxConnections',
     );
     this.stallTimeout = checkTimeout(
-      'stallTimeout',
       options.stallTimeout ?? DEFAULT_STALL_TIMEOUT_SECONDS,
+      'stallTimeout',
     );
     this.logger = options.logger ?? silentLogger;
     this.pacer = new Pacer(reactor, (error, where) => reactor.reportError(error, where));
@@ -580,7 +580,7 @@ export async function servePoetry(
   const factory = new PoetryServerFactory(reactor, source, options);
   const port = await reactor.listenTCP(options.port ?? 0, factory, {
     interface: options.interface ?? 'localhost',
-    backlog: checkCount('backlog', options.backlog ?? DEFAULT_BACKLOG),
+    backlog: checkCount(options.backlog ?? DEFAULT_BACKLOG, 'backlog'),
     maxConnections: factory.maxConnections,
     onDrop: factory.connectionDropped,
   });

@@ -198,7 +198,7 @@ export class MemoryReactor extends Clock implements IReactor {
     factory: IClientFactory,
     options: ConnectOptions = {},
   ): IConnector {
-    const timeout = checkTimeout('timeout', options.timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS);
+    const timeout = checkTimeout(options.timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS, 'timeout');
     const connector = new MemoryConnector(
       this,
       { host, port },

@@ -15,43 +15,43 @@ const NOT_NUMBERS: unknown[] = ['5', null, true, {}, 5n, Symbol('five')];
 
 describe('checkTimeout', () => {
   it('keeps a timeout of 0 or more seconds', () => {
-    expect(checkTimeout('t', 0.5)).toBe(0.5);
-    expect(checkTimeout('t', 30)).toBe(30);
+    expect(checkTimeout(0.5, 't')).toBe(0.5);
+    expect(checkTimeout(30, 't')).toBe(30);
   });
 
   it('reads 0 and Infinity alike as no timeout, returned as 0', () => {
-    expect(checkTimeout('t', 0)).toBe(0);
-    expect(checkTimeout('t', Number.POSITIVE_INFINITY)).toBe(0);
+    expect(checkTimeout(0, 't')).toBe(0);
+    expect(checkTimeout(Number.POSITIVE_INFINITY, 't')).toBe(0);
   });
 
   it.each([-1, -0.001, Number.NEGATIVE_INFINITY, Number.NaN, ...NOT_NUMBERS])(
     'rejects %s with a RangeError naming the option',
     (value) => {
-      expect(() => checkTimeout('timeouts.idleSeconds', value)).toThrow(RangeError);
-      expect(() => checkTimeout('timeouts.idleSeconds', value)).toThrow(/^timeouts\.idleSeconds /);
+      expect(() => checkTimeout(value, 'timeouts.idleSeconds')).toThrow(RangeError);
+      expect(() => checkTimeout(value, 'timeouts.idleSeconds')).toThrow(/^timeouts\.idleSeconds /);
     },
   );
 
   it('shows a string as a string in its message', () => {
-    expect(() => checkTimeout('t', '5')).toThrow('not "5"');
+    expect(() => checkTimeout('5', 't')).toThrow('not "5"');
   });
 });
 
 describe('checkByteLimit', () => {
   it('keeps a cap of 1 byte or more', () => {
-    expect(checkByteLimit('maxBytes', 1)).toBe(1);
-    expect(checkByteLimit('maxBytes', 1024)).toBe(1024);
+    expect(checkByteLimit(1, 'maxBytes')).toBe(1);
+    expect(checkByteLimit(1024, 'maxBytes')).toBe(1024);
   });
 
   it('reads 0 and Infinity alike as no cap, returned as Infinity', () => {
-    expect(checkByteLimit('maxBytes', 0)).toBe(Number.POSITIVE_INFINITY);
-    expect(checkByteLimit('maxBytes', Number.POSITIVE_INFINITY)).toBe(Number.POSITIVE_INFINITY);
+    expect(checkByteLimit(0, 'maxBytes')).toBe(Number.POSITIVE_INFINITY);
+    expect(checkByteLimit(Number.POSITIVE_INFINITY, 'maxBytes')).toBe(Number.POSITIVE_INFINITY);
   });
 
   it.each([-1, Number.NEGATIVE_INFINITY, Number.NaN, ...NOT_NUMBERS])(
     'rejects %s with a RangeError naming the option',
     (value) => {
-      expect(() => checkByteLimit('maxBytes', value)).toThrow(/^maxBytes must be a number/);
+      expect(() => checkByteLimit(value, 'maxBytes')).toThrow(/^maxBytes must be a number/);
     },
   );
 });
@@ -74,14 +74,14 @@ describe('checkDelay', () => {
 
 describe('checkCount', () => {
   it('keeps a whole number of 1 or more', () => {
-    expect(checkCount('n', 1)).toBe(1);
-    expect(checkCount('n', 512)).toBe(512);
+    expect(checkCount(1, 'n')).toBe(1);
+    expect(checkCount(512, 'n')).toBe(512);
   });
 
   it.each([0, -1, 1.5, Number.POSITIVE_INFINITY, Number.NaN, 2 ** 53, ...NOT_NUMBERS])(
     'rejects %s with a RangeError naming the option',
     (value) => {
-      expect(() => checkCount('concurrency', value)).toThrow(/^concurrency must be a whole number/);
+      expect(() => checkCount(value, 'concurrency')).toThrow(/^concurrency must be a whole number/);
     },
   );
 });
