@@ -1,5 +1,6 @@
 // poetry-now: the public API. Every export is named here; nothing is re-exported wholesale.
 
+export { formatAddress } from './internet/address.js';
 export {
   AlreadyCalledError,
   AlreadyCancelledError,
@@ -12,7 +13,6 @@ export {
   ConnectionRefusedError,
   ConnectTimeoutError,
   DNSLookupError,
-  formatAddress,
   PoetryNowError,
   ReactorAlreadyRunningError,
   ReactorNotRunningError,
@@ -64,6 +64,7 @@ export {
   IdleTimeoutError,
   InvalidAddressError,
   PoemError,
+  PoemFileError,
   PoemIncompleteError,
   PoemSinkError,
   PoemTimeoutError,
@@ -118,7 +119,6 @@ export {
   type OpenPoemFileOptions,
   openPoemFile,
   type PoemCursor,
-  PoemFileError,
   type PoemSource,
 } from './poetry/server-source.js';
 export { FileSink, type PoemSink, type PoemSinkListener } from './poetry/sink.js';

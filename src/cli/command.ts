@@ -93,7 +93,10 @@ function reportFailure(name: string, error: unknown): number {
   return EXIT_FAILURE;
 }
 
-/** Option parser: seconds, a finite number >= 0 (0 usually means "off"). */
+/**
+ * Option parser: seconds, a finite number >= 0. For a timeout, 0 means none (the library reads
+ * 0 and Infinity alike; see internet/limits.ts); for a delay, 0 means at once.
+ */
 export function parseSeconds(value: string): number {
   const seconds = strictNumber(value);
   if (seconds === undefined || seconds < 0) {

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatAddress } from '../internet/errors.js';
+import { formatAddress } from '../internet/address.js';
 import type { Address } from '../internet/interfaces.js';
 import { Reactor } from '../internet/reactor.js';
 import { getPoetry } from '../poetry/client.js';

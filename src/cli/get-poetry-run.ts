@@ -2,7 +2,8 @@
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeSystemError, formatAddress } from '../internet/errors.js';
+import { formatAddress } from '../internet/address.js';
+import { describeSystemError } from '../internet/errors.js';
 import type { Address, IReactor } from '../internet/interfaces.js';
 import { reactor as sharedReactor } from '../internet/reactor.js';
 import type { FetchEvent, FetchEventListener } from '../poetry/events.js';

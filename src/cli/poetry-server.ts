@@ -2,6 +2,7 @@
 
 import { InvalidArgumentError } from 'commander';
 import { reactor } from '../internet/reactor.js';
+import { PoemFileError } from '../poetry/errors.js';
 import {
   DEFAULT_BACKLOG,
   DEFAULT_DELAY_SECONDS,
@@ -13,7 +14,7 @@ import {
   type ServerLogger,
   servePoetry,
 } from '../poetry/server.js';
-import { openPoemFile, PoemFileError, type PoemSource } from '../poetry/server-source.js';
+import { openPoemFile, type PoemSource } from '../poetry/server-source.js';
 import {
   createProgram,
   EXIT_OK,
@@ -115,10 +116,6 @@ function parseArguments(argv: readonly string[]): { file: string; options: Serve
   return { file, options: program.opts<ServerCommandOptions>() };
 }
 
-/**
- * Writes log lines to stdout. A script that read the first line and closed the pipe must not
- * crash the server: after a write error the logger goes quiet.
- */
 /** An empty interface would mean every interface to node:net: that must be asked for by name. */
 function parseInterface(value: string): string {
   if (value.trim() === '') {
@@ -127,6 +124,10 @@ function parseInterface(value: string): string {
   return value;
 }
 
+/**
+ * Writes log lines to stdout. A script that read the first line and closed the pipe must not
+ * crash the server: after a write error the logger goes quiet.
+ */
 function stdoutLogger(quiet: boolean): ServerLogger {
   let open = true;
   process.stdout.on('error', () => {

@@ -2,6 +2,7 @@
 
 import { AlreadyCalledError, AlreadyCancelledError } from './errors.js';
 import type { IDelayedCall } from './interfaces.js';
+import { checkDelay } from './limits.js';
 
 /** What a DelayedCall needs from whoever runs it: the time, and a way to (un)arm it. */
 export interface DelayedCallScheduler {
@@ -81,12 +82,4 @@ export class DelayedCall implements IDelayedCall {
       throw new AlreadyCancelledError('the delayed call was cancelled');
     }
   }
-}
-
-/** Rejects a delay that is negative or not a number, the two ways a timer silently misfires. */
-export function checkDelay(seconds: number): number {
-  if (!(seconds >= 0)) {
-    throw new RangeError(`a delay must be a number of seconds >= 0, not ${seconds}`);
-  }
-  return seconds;
 }

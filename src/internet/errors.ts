@@ -104,11 +104,6 @@ export class AlreadyCancelledError extends PoetryNowError {
   override readonly code: string = 'ERR_ALREADY_CANCELLED';
 }
 
-/** Formats an address for messages: IPv6 literals get brackets. */
-export function formatAddress(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /** The errno-style code of a Node.js system error, if it has one. */
 export function systemErrorCode(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null) {

@@ -17,9 +17,9 @@ export interface IDelayedCall {
   getTime(): number;
   /** Stops the call from running. */
   cancel(): void;
-  /** Runs the call `seconds` from now instead of at its old time. */
+  /** Runs the call `seconds` (finite, >= 0) from now instead of at its old time. */
   reset(seconds: number): void;
-  /** Runs the call `seconds` later than it was going to. */
+  /** Runs the call `seconds` (finite, >= 0) later than it was going to. */
   delay(seconds: number): void;
   /** True until the call has run or been cancelled. */
   active(): boolean;
@@ -29,7 +29,11 @@ export interface IDelayedCall {
 export interface IReactorTime {
   /** Now, in seconds, on a monotonic clock. */
   seconds(): number;
-  /** Runs `fn(...args)` after `seconds` (>= 0). An exception it throws is reported, not raised. */
+  /**
+   * Runs `fn(...args)` after `seconds`, a finite number >= 0 (RangeError otherwise: a call that
+   * should never run is not scheduled). It may run up to `TIMER_SLACK_SECONDS` early on a real
+   * clock. An exception it throws is reported, not raised.
+   */
   callLater<A extends unknown[]>(
     seconds: number,
     fn: (...args: A) => void,
@@ -136,8 +140,13 @@ export interface IListeningPort {
 }
 
 export interface ConnectOptions {
-  /** Seconds to wait for the connection to be made; 0 waits forever. Default 30. */
+  /** Seconds to wait for the connection to be made; 0 or Infinity waits forever. Default 30. */
   timeout?: number;
+  /**
+   * The destination as `host:port` (see `formatAddress`), when the caller has named it already:
+   * failures and the close name it with this string instead of making it again.
+   */
+  address?: string;
   /**
    * Every read of the connection lands in this buffer, and the protocol's `dataReceived` gets a
    * view of it that is valid only until it returns: for protocols that keep nothing they are

@@ -2,7 +2,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from './defaults.js';
-import { checkDelay, DelayedCall } from './delayed-call.js';
+import { DelayedCall } from './delayed-call.js';
 import { ReactorAlreadyRunningError, ReactorNotRunningError } from './errors.js';
 import type {
   ConnectOptions,
@@ -16,6 +16,7 @@ import type {
   IReactorTime,
   ListenOptions,
 } from './interfaces.js';
+import { checkDelay, checkTimeout } from './limits.js';
 import {
   type LookupFunction,
   lookupWithLocalhost,
@@ -115,15 +116,8 @@ export class Reactor implements IReactor {
     factory: IClientFactory,
     options: ConnectOptions = {},
   ): IConnector {
-    const timeout = checkDelay(options.timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS);
-    const connector = new TCPConnector(
-      this.#tcpOwner,
-      host,
-      port,
-      factory,
-      timeout,
-      options.readBuffer,
-    );
+    const timeout = checkTimeout(options.timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS, 'timeout');
+    const connector = new TCPConnector(this.#tcpOwner, host, port, factory, timeout, options);
     connector.connect();
     return connector;
   }

@@ -11,8 +11,12 @@ export interface TimerQueueHost {
   run(call: DelayedCall): void;
 }
 
-/** A call due this close to now runs now: timers may fire a hair early on a real clock. */
-const DUE_SLACK_SECONDS = 0.001;
+/**
+ * How early a pending call may run: one due within this many seconds of now runs now, since a
+ * real clock's timers fire a hair early. Code that asks, when a timer fires, whether its time
+ * has come must allow the same.
+ */
+export const TIMER_SLACK_SECONDS = 0.001;
 
 /**
  * Pending calls in a binary min-heap by (time, arming order), with one wake-up armed for the
@@ -71,7 +75,7 @@ export class TimerQueue implements DelayedCallScheduler {
     this.#cancelWake = undefined;
     this.#wakeTime = Number.POSITIVE_INFINITY;
     const heap = this.#heap;
-    const due = this.#host.seconds() + DUE_SLACK_SECONDS;
+    const due = this.#host.seconds() + TIMER_SLACK_SECONDS;
     const lastSeq = this.#seq;
     for (;;) {
       const top = heap[0];

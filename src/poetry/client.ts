@@ -1,10 +1,14 @@
 // The tutorial's callback client (PoetryProtocol, PoetryClientFactory, getPoetry), made correct.
 
-import { ConnectionDone, formatAddress, UserCancelledError } from '../internet/errors.js';
+import { formatAddress } from '../internet/address.js';
+import { ConnectionDone, UserCancelledError } from '../internet/errors.js';
 import type { Address, IConnector, IDelayedCall, IReactor } from '../internet/interfaces.js';
+import { checkByteLimit, checkTimeout } from '../internet/limits.js';
 import { ClientFactory, Protocol } from '../internet/protocol.js';
 import { DEFAULT_CONNECT_TIMEOUT_SECONDS, reactor as sharedReactor } from '../internet/reactor.js';
+import { TIMER_SLACK_SECONDS } from '../internet/timer-queue.js';
 import { DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_BYTES, READ_BUFFER_BYTES } from './defaults.js';
+import { deliver } from './deliver.js';
 import {
   EmptyPoemError,
   IdleTimeoutError,
@@ -18,7 +22,7 @@ import type { FetchEvent, FetchEventListener } from './events.js';
 import { Poem, PoemBytesBuilder } from './poem.js';
 import type { PoemSink } from './sink.js';
 
-/** How long a fetch may take. Every value is in seconds; 0 (or Infinity) turns a limit off. */
+/** How long a fetch may take. Every value is in seconds; 0 or Infinity turns a limit off. */
 export interface PoemTimeouts {
   /** From the start of the attempt until the connection is made. Default 30 s. */
   connectSeconds?: number;
@@ -54,48 +58,39 @@ export type PoemCallback = (poem: Poem) => void;
 /** Gets the reason a fetch failed; called at most once per fetch, and never with a callback. */
 export type PoemErrback = (error: Error) => void;
 
-/** Limits checked and defaulted, so a typo fails at the call instead of as a strange timeout. */
-interface Limits {
+/** The limits of a fetch, checked and defaulted. */
+export interface ClientLimits {
+  /** Seconds; 0 for none. */
   connectTimeoutSeconds: number;
+  /** Seconds; 0 for none. */
   idleTimeoutSeconds: number;
+  /** Seconds; 0 for none. */
   totalTimeoutSeconds: number;
+  /** Bytes; Infinity for none. */
   maxBytes: number;
 }
 
-function seconds(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0)) {
-    throw new RangeError(`${name} must be a number of seconds >= 0 (0 turns it off), not ${value}`);
-  }
-  return value === Number.POSITIVE_INFINITY ? 0 : value;
-}
-
-function checkLimits(options: PoetryClientOptions): Limits {
+/**
+ * Checks and defaults the timeouts and size cap of `options` (see `checkTimeout` and
+ * `checkByteLimit`: 0 or Infinity turns a limit off). Throws RangeError naming the option for a
+ * negative, NaN or non-number one. Every fetching API checks its options here, once, before it
+ * connects anywhere.
+ */
+export function checkClientOptions(options: PoetryClientOptions): ClientLimits {
   const timeouts = options.timeouts ?? {};
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (typeof maxBytes !== 'number' || !(maxBytes >= 0)) {
-    throw new RangeError(
-      `maxBytes must be a number of bytes >= 0 (0 turns it off), not ${maxBytes}`,
-    );
-  }
   return {
-    connectTimeoutSeconds: seconds(
+    connectTimeoutSeconds: checkTimeout(
+      timeouts.connectSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS,
       'timeouts.connectSeconds',
-      timeouts.connectSeconds,
-      DEFAULT_CONNECT_TIMEOUT_SECONDS,
     ),
-    idleTimeoutSeconds: seconds(
+    idleTimeoutSeconds: checkTimeout(
+      timeouts.idleSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS,
       'timeouts.idleSeconds',
-      timeouts.idleSeconds,
-      DEFAULT_IDLE_TIMEOUT_SECONDS,
     ),
-    totalTimeoutSeconds: seconds('timeouts.totalSeconds', timeouts.totalSeconds, 0),
-    maxBytes: maxBytes === 0 ? Number.POSITIVE_INFINITY : maxBytes,
+    totalTimeoutSeconds: checkTimeout(timeouts.totalSeconds ?? 0, 'timeouts.totalSeconds'),
+    maxBytes: checkByteLimit(options.maxBytes ?? DEFAULT_MAX_BYTES, 'maxBytes'),
   };
 }
-
-/** A timer may fire a little early on a real clock; within this many seconds counts as due. */
-const TIMER_SLACK_SECONDS = 0.001;
 
 let sharedReadBuffer: Buffer | undefined;
 
@@ -419,10 +414,10 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
   #current: PoetryProtocol | undefined = undefined;
   #totalCall: IDelayedCall | undefined = undefined;
 
-  /** Throws RangeError for a negative or NaN timeout or size cap. */
+  /** Throws RangeError for a bad timeout or size cap (see `checkClientOptions`). */
   constructor(callback: PoemCallback, errback: PoemErrback, options: PoetryClientOptions = {}) {
     super();
-    const limits = checkLimits(options);
+    const limits = checkClientOptions(options);
     this.reactor = options.reactor ?? sharedReactor;
     this.connectTimeoutSeconds = limits.connectTimeoutSeconds;
     this.idleTimeoutSeconds = limits.idleTimeoutSeconds;
@@ -513,11 +508,7 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
         bytes: poem.byteLength,
       });
     }
-    try {
-      callback(poem);
-    } catch (error) {
-      this.reactor.reportError(error, `${callback.name || 'poem'} callback`);
-    }
+    deliver(this.reactor, 'callback', callback, poem);
   }
 
   /** Called by the protocol when its poem failed: the errback gets `error`. */
@@ -542,12 +533,7 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
   /** Tells the event listener, if any; what it throws is reported, not raised. */
   emit(event: FetchEvent): void {
     const listener = this.onEvent;
-    if (listener === undefined) return;
-    try {
-      listener(event);
-    } catch (error) {
-      this.reactor.reportError(error, `${listener.name || 'onEvent'} listener`);
-    }
+    if (listener !== undefined) deliver(this.reactor, 'listener', listener, event);
   }
 
   #fail(error: Error): void {
@@ -569,11 +555,7 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
         error,
       });
     }
-    try {
-      errback(error);
-    } catch (thrown) {
-      this.reactor.reportError(thrown, `${errback.name || 'poem'} errback`);
-    }
+    deliver(this.reactor, 'errback', errback, error);
   }
 
   #release(): void {
@@ -601,7 +583,7 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
  * Fetches one poem from `host:port`: makes a PoetryClientFactory and asks the reactor to connect,
  * as the tutorial's get_poetry. Exactly one of `callback` and `errback` is called, exactly once;
  * neither is ever called synchronously from here. Returns the factory, whose `cancel()` gives the
- * fetch up. Throws RangeError for a negative or NaN timeout or size cap.
+ * fetch up. Throws RangeError for a bad timeout or size cap (see `checkClientOptions`).
  */
 export function getPoetry(
   host: string,
@@ -610,18 +592,33 @@ export function getPoetry(
   errback: PoemErrback,
   options: PoetryClientOptions = {},
 ): PoetryClientFactory {
+  return getPoetryAt({ host, port }, formatAddress(host, port), callback, errback, options);
+}
+
+/**
+ * `getPoetry` for a destination the caller has named already (`address` is its `host:port`), so
+ * that a fetch's events, errors and result all carry the one string.
+ */
+export function getPoetryAt(
+  destination: Address,
+  address: string,
+  callback: PoemCallback,
+  errback: PoemErrback,
+  options: PoetryClientOptions = {},
+): PoetryClientFactory {
   const factory = new PoetryClientFactory(callback, errback, options);
-  factory.destination = { host, port };
-  factory.address = formatAddress(host, port);
+  factory.destination = destination;
+  factory.address = address;
   const signal = options.signal;
   if (signal?.aborted) {
     // Cancelled before it began: no connection, and the errback still comes later, not now.
     factory.reactor.callLater(0, () => factory.cancel(signal.reason));
     return factory;
   }
-  factory.reactor.connectTCP(host, port, factory, {
+  factory.reactor.connectTCP(destination.host, destination.port, factory, {
     timeout: factory.connectTimeoutSeconds,
     readBuffer: factory.borrowsData ? readBuffer() : undefined,
+    address,
   });
   return factory;
 }

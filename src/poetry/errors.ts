@@ -72,6 +72,18 @@ export class InvalidAddressError extends PoetryNowError {
   }
 }
 
+/** A poem file cannot be opened, is not a regular file, or failed while being read. */
+export class PoemFileError extends PoetryNowError {
+  override readonly code: string = 'ERR_POEM_FILE';
+  /** The file's path as it was given. */
+  readonly path: string;
+
+  constructor(path: string, message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.path = path;
+  }
+}
+
 /** The message of an error without the `host:port: ` its class puts in front. */
 export function reasonOf(error: unknown): string {
   if (!(error instanceof Error)) return String(error);

@@ -1,18 +1,23 @@
 // The Promise API (fetchPoem, fetchPoems, poemsAsCompleted) and the queue that caps concurrency.
 
-import { formatAddress, systemErrorCode, UserCancelledError } from '../internet/errors.js';
+import { formatAddress } from '../internet/address.js';
+import { systemErrorCode, UserCancelledError } from '../internet/errors.js';
 import type { Address, IDelayedCall, IReactor } from '../internet/interfaces.js';
+import { checkCount } from '../internet/limits.js';
 import { reactor as sharedReactor } from '../internet/reactor.js';
 import { parseAddress } from './address.js';
 import {
+  checkClientOptions,
   getPoetry,
+  getPoetryAt,
   type PoemCallback,
   type PoemErrback,
-  PoetryClientFactory,
+  type PoetryClientFactory,
   type PoetryClientOptions,
 } from './client.js';
 import { DEFAULT_CONCURRENCY } from './defaults.js';
-import type { FetchEvent, FetchEventListener } from './events.js';
+import { deliver } from './deliver.js';
+import type { FetchEvent } from './events.js';
 import type { Poem } from './poem.js';
 import type { PoemSink } from './sink.js';
 
@@ -30,7 +35,7 @@ export type AddressLike = string | Address;
 
 /** Options for the APIs that fetch many poems. */
 export interface PoetryQueueOptions extends Omit<PoetryClientOptions, 'sink' | 'index'> {
-  /** How many fetches may run at once; the rest wait their turn. Default 512. */
+  /** How many fetches may run at once (a whole number >= 1); the rest wait. Default 512. */
   concurrency?: number;
   /** Makes the sink for each attempt at an address, to stream poems instead of holding them. */
   sink?: (address: Address, index: number) => PoemSink;
@@ -42,13 +47,6 @@ export interface PoetryQueueOptions extends Omit<PoetryClientOptions, 'sink' | '
 export type PoemResult =
   | { status: 'fulfilled'; index: number; address: string; value: Poem }
   | { status: 'rejected'; index: number; address: string; reason: Error };
-
-function noop(): void {}
-
-/** A task's address as `host:port`, made when an event or an error needs it. */
-function labelOf(task: Task): string {
-  return formatAddress(task.address.host, task.address.port);
-}
 
 /** A parsed address, parsing it if it is a string (throws InvalidAddressError). */
 export function toAddress(address: AddressLike): Address {
@@ -67,6 +65,8 @@ export function isOutOfFileDescriptors(error: unknown): boolean {
 
 interface Task {
   readonly address: Address;
+  /** `address` as `host:port`, made once: every event, error and result of the task names it. */
+  readonly label: string;
   readonly index: number;
   readonly callback: PoemCallback;
   readonly errback: PoemErrback;
@@ -84,7 +84,7 @@ interface Task {
  * back to the front of the queue, and no new fetch starts until a short back-off (on the
  * reactor's clock) has passed, so the ones running can finish and free their descriptors.
  *
- * Lifecycle: add()* → (every callback/errback) → close(). `cancel()` ends every task not yet
+ * Lifecycle: (add | addAll)* → (every callback/errback) → close(). `cancel()` ends every task not yet
  * finished with `UserCancelledError`; tasks added after it fail the same way.
  */
 export class PoetryQueue {
@@ -104,18 +104,15 @@ export class PoetryQueue {
   #cancelled = false;
   readonly #totalTimeoutSeconds: number;
 
-  /** Throws RangeError for a bad concurrency, timeout or size cap. */
+  /** Throws RangeError for a bad concurrency, timeout or size cap (see `checkClientOptions`). */
   constructor(options: PoetryQueueOptions = {}) {
     const { concurrency = DEFAULT_CONCURRENCY, sink, signal, ...clientOptions } = options;
-    if (!(Number.isInteger(concurrency) && concurrency >= 1) && concurrency !== Infinity) {
-      throw new RangeError(`concurrency must be a whole number >= 1, not ${concurrency}`);
-    }
+    this.concurrency = checkCount(concurrency, 'concurrency');
+    // Checked here, so a bad option throws at once and not from every fetch.
+    const limits = checkClientOptions(clientOptions);
     this.reactor = options.reactor ?? sharedReactor;
-    // A factory checks the timeouts and size cap, so a bad one throws here, not once per fetch.
-    new PoetryClientFactory(noop, noop, clientOptions);
-    this.concurrency = concurrency;
     this.#options = { ...clientOptions, reactor: this.reactor };
-    this.#totalTimeoutSeconds = clientOptions.timeouts?.totalSeconds ?? 0;
+    this.#totalTimeoutSeconds = limits.totalTimeoutSeconds;
     this.#sinkFor = sink;
     this.#signal = signal;
     // One listener for the whole queue: a listener per fetch would trip Node's leak warning.
@@ -139,8 +136,36 @@ export class PoetryQueue {
    * `errback` is called, exactly once, never synchronously from here.
    */
   add(address: Address, index: number, callback: PoemCallback, errback: PoemErrback): void {
+    this.#add(address, formatAddress(address.host, address.port), index, callback, errback);
+  }
+
+  /**
+   * Queues a fetch per target, `index` being its position, each ending in one `PoemResult`
+   * handed to `onResult` (never synchronously from here).
+   */
+  addAll(targets: readonly Address[], onResult: (result: PoemResult) => void): void {
+    targets.forEach((target, index) => {
+      const address = formatAddress(target.host, target.port);
+      this.#add(
+        target,
+        address,
+        index,
+        (value) => onResult({ status: 'fulfilled', index, address, value }),
+        (reason) => onResult({ status: 'rejected', index, address, reason }),
+      );
+    });
+  }
+
+  #add(
+    address: Address,
+    label: string,
+    index: number,
+    callback: PoemCallback,
+    errback: PoemErrback,
+  ): void {
     const task: Task = {
       address,
+      label,
       index,
       callback,
       errback,
@@ -225,7 +250,7 @@ export class PoetryQueue {
       this.#pump();
     };
     try {
-      task.factory = getPoetry(task.address.host, task.address.port, gotPoem, poemFailed, options);
+      task.factory = getPoetryAt(task.address, task.label, gotPoem, poemFailed, options);
     } catch (error) {
       this.#running.delete(task);
       queueMicrotask(() => this.#deliverError(task, error as Error));
@@ -262,56 +287,42 @@ export class PoetryQueue {
   }
 
   #deliver(task: Task, poem: Poem): void {
-    try {
-      task.callback(poem);
-    } catch (error) {
-      this.reactor.reportError(error, `${task.callback.name || 'poem'} callback`);
-    }
+    deliver(this.reactor, 'callback', task.callback, poem);
   }
 
   #deliverError(task: Task, error: Error): void {
-    try {
-      task.errback(error);
-    } catch (thrown) {
-      this.reactor.reportError(thrown, `${task.errback.name || 'poem'} errback`);
-    }
+    deliver(this.reactor, 'errback', task.errback, error);
   }
 
   #cancelledError(task: Task): UserCancelledError {
     const error = new UserCancelledError('cancelled', {
-      address: labelOf(task),
+      address: task.label,
       cause: this.#cancelReason,
     });
-    const listener = this.#options.onEvent;
-    if (listener !== undefined) {
-      this.#emitTo(listener, {
-        type: 'failed',
-        index: task.index,
-        address: labelOf(task),
-        seconds: this.reactor.seconds(),
-        error,
-      });
-    }
+    if (this.#options.onEvent === undefined) return error;
+    this.#emit({
+      type: 'failed',
+      index: task.index,
+      address: task.label,
+      seconds: this.reactor.seconds(),
+      error,
+    });
     return error;
   }
 
   #emitQueued(task: Task): void {
-    const listener = this.#options.onEvent;
-    if (listener === undefined) return;
-    this.#emitTo(listener, {
+    if (this.#options.onEvent === undefined) return;
+    this.#emit({
       type: 'queued',
       index: task.index,
-      address: labelOf(task),
+      address: task.label,
       seconds: this.reactor.seconds(),
     });
   }
 
-  #emitTo(listener: FetchEventListener, event: FetchEvent): void {
-    try {
-      listener(event);
-    } catch (error) {
-      this.reactor.reportError(error, `${listener.name || 'onEvent'} listener`);
-    }
+  #emit(event: FetchEvent): void {
+    const listener = this.#options.onEvent;
+    if (listener !== undefined) deliver(this.reactor, 'listener', listener, event);
   }
 
   readonly #onAbort = (): void => {
@@ -355,24 +366,7 @@ export function fetchPoems(
         resolve(results);
       }
     };
-    addAll(queue, targets, settle);
-  });
-}
-
-/** Queues a fetch per target, each ending in one `PoemResult` handed to `onResult`. */
-function addAll(
-  queue: PoetryQueue,
-  targets: readonly Address[],
-  onResult: (result: PoemResult) => void,
-): void {
-  targets.forEach((target, index) => {
-    const address = formatAddress(target.host, target.port);
-    queue.add(
-      target,
-      index,
-      (value) => onResult({ status: 'fulfilled', index, address, value }),
-      (reason) => onResult({ status: 'rejected', index, address, reason }),
-    );
+    queue.addAll(targets, settle);
   });
 }
 
@@ -397,7 +391,7 @@ export async function* poemsAsCompleted(
   };
   const queue = new PoetryQueue(options);
   try {
-    addAll(queue, targets, push);
+    queue.addAll(targets, push);
     for (let yielded = 0; yielded < targets.length; yielded++) {
       while (finished.length === 0) {
         await new Promise<void>((resolve) => {

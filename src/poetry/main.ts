@@ -1,6 +1,6 @@
 // poetryMain: the tutorial's main program, which runs the reactor until every poem has ended.
 
-import { formatAddress, ReactorAlreadyRunningError } from '../internet/errors.js';
+import { ReactorAlreadyRunningError } from '../internet/errors.js';
 import { reactor as sharedReactor } from '../internet/reactor.js';
 import {
   type AddressLike,
@@ -58,19 +58,21 @@ export async function poetryMain(
     }
   }
 
-  targets.forEach((target, index) => {
-    function gotPoem(poem: Poem): void {
-      poems.push(poem);
-      results[index] = { status: 'fulfilled', index, address: poem.address, value: poem };
-      poemDone();
-    }
-    function poemFailed(error: Error): void {
-      errors.push(error);
-      const address = formatAddress(target.host, target.port);
-      results[index] = { status: 'rejected', index, address, reason: error };
-      poemDone();
-    }
-    queue.add(target, index, gotPoem, poemFailed);
+  function gotPoem(poem: Poem): void {
+    poems.push(poem);
+    poemDone();
+  }
+
+  function poemFailed(error: Error): void {
+    errors.push(error);
+    poemDone();
+  }
+
+  // The queue makes each address's result; poetryMain keeps it and hands on what is in it.
+  queue.addAll(targets, (result) => {
+    results[result.index] = result;
+    if (result.status === 'fulfilled') gotPoem(result.value);
+    else poemFailed(result.reason);
   });
 
   await stopped;

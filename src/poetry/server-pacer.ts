@@ -18,7 +18,7 @@ interface Slot {
  * Times are grouped into slots of one millisecond, each slot waking at its start, so a wake-up
  * comes up to 1 ms before the time asked for (never after, beyond the event loop's own
  * lateness). With 5,000 readers on a 0.1 s pace that is one reactor call per millisecond
- * instead of fifty: timers were most of the server's per-chunk cost and garbage.
+ * instead of fifty: a timer per chunk would be most of the server's per-chunk cost and garbage.
  *
  * Lifecycle of one wake-up: schedule → (cancel | chunkDue(slot) once). A slot's reactor call is
  * cancelled when its last entry is, so an idle server holds no pending call.

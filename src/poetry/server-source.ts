@@ -3,19 +3,8 @@
 
 import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import { describeSystemError, PoetryNowError, systemErrorCode } from '../internet/errors.js';
-
-/** A poem file cannot be opened, is not a regular file, or failed while being read. */
-export class PoemFileError extends PoetryNowError {
-  override readonly code: string = 'ERR_POEM_FILE';
-  /** The file's path as it was given. */
-  readonly path: string;
-
-  constructor(path: string, message: string, options: { cause?: unknown } = {}) {
-    super(message, options);
-    this.path = path;
-  }
-}
+import { describeSystemError, systemErrorCode } from '../internet/errors.js';
+import { PoemFileError } from './errors.js';
 
 /**
  * One reader's position in a poem. `take` hands out bytes that are at hand without waiting;

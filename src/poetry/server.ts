@@ -1,7 +1,8 @@
 // The poetry server: a protocol that sends a poem in chunks paced by the reactor's clock, the
 // factory its readers share, and servePoetry, which listens and shuts down gracefully.
 
-import { ConnectionDone, formatAddress } from '../internet/errors.js';
+import { formatAddress } from '../internet/address.js';
+import { ConnectionDone } from '../internet/errors.js';
 import type {
   Address,
   IDelayedCall,
@@ -9,10 +10,11 @@ import type {
   IPushProducer,
   IReactor,
 } from '../internet/interfaces.js';
+import { checkCount, checkDelay, checkTimeout } from '../internet/limits.js';
 import { Protocol, ServerFactory } from '../internet/protocol.js';
-import { reasonOf } from './errors.js';
+import { type PoemFileError, reasonOf } from './errors.js';
 import { type Paced, Pacer } from './server-pacer.js';
-import type { PoemCursor, PoemFileError, PoemSource } from './server-source.js';
+import type { PoemCursor, PoemSource } from './server-source.js';
 
 /** The tutorial's slow server: 10 bytes every 0.7 s. */
 export const DEFAULT_DELAY_SECONDS = 0.7;
@@ -60,7 +62,9 @@ export interface ServerLogger {
 export const silentLogger: ServerLogger = { info() {} };
 
 export interface PoetryServerOptions {
-  /** Seconds between chunks; 0 sends the whole poem at once (fast mode). Default 0.7. */
+  /**
+   * Seconds between chunks, finite; 0 sends the whole poem at once (fast mode). Default 0.7.
+   */
   delay?: number;
   /** Bytes per chunk. Default 10. */
   numBytes?: number;
@@ -69,7 +73,7 @@ export interface PoetryServerOptions {
   /**
    * Seconds a reader may take none of the poem while bytes wait for it before it is cut;
    * checked every this many seconds, so a stalled reader is cut after one to two of them.
-   * 0 never cuts. Default 60.
+   * 0 or Infinity never cuts. Default 60.
    */
   stallTimeout?: number;
   logger?: ServerLogger;
@@ -347,7 +351,7 @@ export class PoetryServerFactory extends ServerFactory<PoetryServerProtocol> {
   readonly delay: number;
   readonly numBytes: number;
   readonly maxConnections: number;
-  /** Seconds; 0 never cuts a stalled reader. */
+  /** Seconds; 0 never cuts a stalled reader (an Infinity given is kept as 0). */
   readonly stallTimeout: number;
   readonly logger: ServerLogger;
   /** How much of a file-backed poem each reader reads at a time. */
@@ -368,15 +372,15 @@ export class PoetryServerFactory extends ServerFactory<PoetryServerProtocol> {
     super();
     this.reactor = reactor;
     this.source = source;
-    this.delay = checkSeconds('delay', options.delay ?? DEFAULT_DELAY_SECONDS);
-    this.numBytes = checkCount('numBytes', options.numBytes ?? DEFAULT_NUM_BYTES);
+    this.delay = checkDelay(options.delay ?? DEFAULT_DELAY_SECONDS, 'delay');
+    this.numBytes = checkCount(options.numBytes ?? DEFAULT_NUM_BYTES, 'numBytes');
     this.maxConnections = checkCount(
-      'maxConnections',
       options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      'maxConnections',
     );
-    this.stallTimeout = checkSeconds(
-      'stallTimeout',
+    this.stallTimeout = checkTimeout(
       options.stallTimeout ?? DEFAULT_STALL_TIMEOUT_SECONDS,
+      'stallTimeout',
     );
     this.logger = options.logger ?? silentLogger;
     this.pacer = new Pacer(reactor, (error, where) => reactor.reportError(error, where));
@@ -519,11 +523,11 @@ export class PoetryServer {
 
   /**
    * Stops listening at once, sends readers in flight the rest of their poems as fast as they
-   * take them, and cuts those still reading after `graceSeconds`. Resolves when no reader is
-   * left. Calling it again returns the same promise.
+   * take them, and cuts those still reading after `graceSeconds` (finite; 0 cuts them at once).
+   * Resolves when no reader is left. Calling it again returns the same promise.
    */
   shutdown(graceSeconds: number = DEFAULT_GRACE_SECONDS): Promise<void> {
-    checkSeconds('graceSeconds', graceSeconds);
+    checkDelay(graceSeconds, 'graceSeconds');
     this.#shutdown ??= this.#stop(graceSeconds);
     return this.#shutdown;
   }
@@ -576,7 +580,7 @@ export async function servePoetry(
   const factory = new PoetryServerFactory(reactor, source, options);
   const port = await reactor.listenTCP(options.port ?? 0, factory, {
     interface: options.interface ?? 'localhost',
-    backlog: checkCount('backlog', options.backlog ?? DEFAULT_BACKLOG),
+    backlog: checkCount(options.backlog ?? DEFAULT_BACKLOG, 'backlog'),
     maxConnections: factory.maxConnections,
     onDrop: factory.connectionDropped,
   });
@@ -590,20 +594,6 @@ export async function servePoetry(
 function peerOf(reader: PoetryServerProtocol): string {
   const peer = reader.transport?.getPeer();
   return peer === undefined ? 'unknown' : formatAddress(peer.host, peer.port);
-}
-
-function checkSeconds(name: string, seconds: number): number {
-  if (!(seconds >= 0) || !Number.isFinite(seconds)) {
-    throw new RangeError(`${name} must be a finite number of seconds >= 0, not ${seconds}`);
-  }
-  return seconds;
-}
-
-function checkCount(name: string, count: number): number {
-  if (!Number.isSafeInteger(count) || count < 1) {
-    throw new RangeError(`${name} must be a whole number >= 1, not ${count}`);
-  }
-  return count;
 }
 
 /** `1 reader`, `2 readers`. */

@@ -43,15 +43,13 @@ export interface PoemSink {
  *
  * Every file operation is synchronous: each chunk is written as it arrives, and `write` never
  * asks the fetch to pause, since nothing is held. The cost: a slow disk stalls the event loop,
- * and every other fetch with it, for as long as one write takes. Chosen by measurement, 1 GiB
- * from a fast server on a 2-core machine (issue 6), against a raw client writing synchronously:
- * a WriteStream with a 64 KiB high-water mark took 1.7× its time (a thread-pool round trip per
- * chunk with the socket paused, so reading and writing never overlapped); one `writev` in flight
- * of every chunk kept meanwhile, pausing past 4 MiB, did overlap them yet took 2.7 s against
- * 1.3 s for synchronous writes (medians of 7): its thread competes with the reader and the
- * server for the cores, and its batches are copied long after they left the cache.
- * Synchronous writes match the raw client, and are the simplest to reason about: when a call
- * returns, the file is in the state the call says.
+ * and every other fetch with it, for as long as one write takes. Why not asynchronous writes:
+ * a WriteStream makes a thread-pool round trip per chunk with the socket paused, so reading and
+ * writing never overlap; batching the chunks that arrive meanwhile into one `writev` does
+ * overlap them, but its thread competes with the reader and the server for the cores, and its
+ * batches are copied long after they left the cache. Synchronous writes keep up with a plain
+ * client writing the same way, and are the simplest to reason about: when a call returns, the
+ * file is in the state the call says.
  */
 export class FileSink implements PoemSink {
   /** Each chunk is written before `write` returns. */

@@ -1,7 +1,8 @@
 // A fake clock: time that moves only when a test says so.
 
-import { checkDelay, DelayedCall, type DelayedCallScheduler } from '../internet/delayed-call.js';
+import { DelayedCall, type DelayedCallScheduler } from '../internet/delayed-call.js';
 import type { IDelayedCall, IReactorTime } from '../internet/interfaces.js';
+import { checkDelay } from '../internet/limits.js';
 
 /**
  * Stands in for the reactor's time, as Twisted's `task.Clock`. It starts at 0 seconds; calls run

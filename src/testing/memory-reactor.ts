@@ -1,12 +1,11 @@
 // A reactor that records connections and ports instead of opening sockets; its time is a Clock.
 
+import { formatAddress } from '../internet/address.js';
 import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from '../internet/defaults.js';
-import { checkDelay } from '../internet/delayed-call.js';
 import {
   ConnectionAborted,
   ConnectionDone,
   ConnectTimeoutError,
-  formatAddress,
   ReactorAlreadyRunningError,
   ReactorNotRunningError,
   UserCancelledError,
@@ -23,6 +22,7 @@ import type {
   IReactor,
   ListenOptions,
 } from '../internet/interfaces.js';
+import { checkTimeout } from '../internet/limits.js';
 import { Clock } from './clock.js';
 import { MemoryTransport } from './memory-transport.js';
 
@@ -198,7 +198,7 @@ export class MemoryReactor extends Clock implements IReactor {
     factory: IClientFactory,
     options: ConnectOptions = {},
   ): IConnector {
-    const timeout = checkDelay(options.timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS);
+    const timeout = checkTimeout(options.timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS, 'timeout');
     const connector = new MemoryConnector(
       this,
       { host, port },

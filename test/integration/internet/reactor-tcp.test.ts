@@ -317,6 +317,75 @@ describe('Reactor over TCP on loopback', () => {
     expect(broken.lostCount).toBe(1);
   });
 
+  it('reports an exception from each client hook as Class.hook, and the connection ends once', async () => {
+    const reactor = newReactor();
+    const port = await listen(
+      reactor,
+      serving((t) => t.loseConnection()),
+    );
+    class Sulking extends Protocol {
+      override connectionMade(): void {
+        throw new Error('will not start');
+      }
+      override connectionLost(reason: Error): void {
+        super.connectionLost(reason);
+        throw new Error('will not end');
+      }
+    }
+    class Moody extends OutcomeFactory {
+      override startedConnecting(): void {
+        throw new Error('will not say');
+      }
+      override buildProtocol(): IProtocol {
+        const protocol = new Sulking();
+        protocol.factory = this;
+        return protocol;
+      }
+    }
+    const factory = new Moody();
+    reactor.connectTCP('127.0.0.1', port, factory);
+    const { kind, reason } = await factory.outcome;
+    expect(kind).toBe('lost');
+    // connectionMade threw, so the connection was aborted rather than closed cleanly.
+    expect(reason).toBeInstanceOf(ConnectionLost);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reported).toEqual([
+      'Moody.startedConnecting',
+      'Sulking.makeConnection',
+      'Sulking.connectionLost',
+    ]);
+    expect(factory.lostCount).toBe(1);
+  });
+
+  it('reports an exception from a server factory’s hooks as Class.hook, and keeps serving', async () => {
+    const reactor = newReactor();
+    class Grumpy extends ServerFactory {
+      override startFactory(): void {
+        throw new Error('cannot start');
+      }
+      override buildProtocol(): IProtocol {
+        throw new Error('cannot build');
+      }
+    }
+    const port = await listen(reactor, new Grumpy());
+    expect(reported).toEqual(['Grumpy.doStart']);
+    const factory = new OutcomeFactory();
+    reactor.connectTCP('127.0.0.1', port, factory);
+    // Refused by the server's abort: lost once connected, or failed if the reset came first.
+    const { reason } = await factory.outcome;
+    expect(reason).not.toBeInstanceOf(ConnectionDone);
+    expect(reported).toEqual(['Grumpy.doStart', 'Grumpy.buildProtocol']);
+  });
+
+  it('names a failure with the address the caller gave the connector', async () => {
+    const reactor = newReactor({ lookup: failingLookup });
+    const factory = new OutcomeFactory();
+    reactor.connectTCP('nowhere.invalid', 10000, factory, { address: 'the-named-one:1' });
+    const { reason } = await factory.outcome;
+    expect(reason).toBeInstanceOf(DNSLookupError);
+    expect((reason as DNSLookupError).address).toBe('the-named-one:1');
+  });
+
   it('reports an exception from a callLater function instead of throwing it', async () => {
     const reactor = newReactor();
     const done = new Promise<void>((resolve) => {

@@ -11,7 +11,6 @@ import {
   connectErrorFrom,
   DNSLookupError,
   describeSystemError,
-  formatAddress,
   PoetryNowError,
   TimeoutError,
 } from '../../../src/internet/errors.js';
@@ -68,10 +67,5 @@ describe('the error tree', () => {
   it('describes system errors in plain words', () => {
     expect(describeSystemError(systemError('ECONNRESET'))).toBe('connection reset by peer');
     expect(describeSystemError(new Error('odd'))).toBe('odd');
-  });
-
-  it('brackets IPv6 literals in addresses', () => {
-    expect(formatAddress('::1', 10000)).toBe('[::1]:10000');
-    expect(formatAddress('127.0.0.1', 10000)).toBe('127.0.0.1:10000');
   });
 });

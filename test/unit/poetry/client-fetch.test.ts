@@ -313,17 +313,23 @@ describe('poemsAsCompleted', () => {
   });
 });
 
+/** Queues a fetch of 127.0.0.1:1; returns the list its errback fills. */
+function addRecordingErrors(queue: PoetryQueue): Error[] {
+  const errors: Error[] = [];
+  queue.add(
+    { host: '127.0.0.1', port: 1 },
+    0,
+    () => {},
+    (error) => errors.push(error),
+  );
+  return errors;
+}
+
 describe('PoetryQueue', () => {
   it('never calls back from add, even when already cancelled', async () => {
     const reactor = new MemoryReactor();
     const queue = new PoetryQueue({ reactor, signal: AbortSignal.abort() });
-    const errors: Error[] = [];
-    queue.add(
-      { host: '127.0.0.1', port: 1 },
-      0,
-      () => {},
-      (e) => errors.push(e),
-    );
+    const errors = addRecordingErrors(queue);
     expect(errors).toEqual([]);
     await Promise.resolve();
     expect(errors[0]).toBeInstanceOf(UserCancelledError);
@@ -334,13 +340,7 @@ describe('PoetryQueue', () => {
     const reactor = new MemoryReactor();
     const running = reactor.run();
     const queue = new PoetryQueue({ reactor, signal: AbortSignal.abort() });
-    const errors: Error[] = [];
-    queue.add(
-      { host: '127.0.0.1', port: 1 },
-      0,
-      () => {},
-      (e) => errors.push(e),
-    );
+    const errors = addRecordingErrors(queue);
     reactor.stop();
     await running;
     expect(errors[0]).toBeInstanceOf(UserCancelledError);
@@ -366,6 +366,81 @@ describe('PoetryQueue', () => {
     expect(reactor.errors.map((e) => e.where)).toEqual(['gotPoem callback']);
     expect(queue.running).toBe(0);
     expect(queue.waiting).toBe(0);
+  });
+
+  it.each([
+    [{ concurrency: 0 }],
+    [{ concurrency: 1.5 }],
+    [{ concurrency: Number.POSITIVE_INFINITY }],
+    [{ concurrency: Number.NaN }],
+    [{ timeouts: { idleSeconds: -1 } }],
+    [{ maxBytes: Number.NaN }],
+  ])('rejects %j with a RangeError when made, before any fetch', (options) => {
+    const reactor = new MemoryReactor();
+    expect(() => new PoetryQueue({ reactor, ...options })).toThrow(RangeError);
+    expect(reactor.tcpClients).toEqual([]);
+  });
+
+  it('builds one result per target, naming it with the string its events and errors carry', () => {
+    const reactor = new MemoryReactor();
+    const events: FetchEvent[] = [];
+    const queue = new PoetryQueue({ reactor, onEvent: (event) => events.push(event) });
+    const results: PoemResult[] = [];
+    queue.addAll(
+      [
+        { host: '::1', port: 1 },
+        { host: '127.0.0.1', port: 2 },
+      ],
+      (result) => results.push(result),
+    );
+    serve(reactor.tcpClients[0]!, 'one\n');
+    reactor.tcpClients[1]!.fail(new ConnectionRefusedError('refused', { address: 'elsewhere' }));
+    expect(results).toHaveLength(2);
+    const [fulfilled, rejected] = results as [
+      Extract<PoemResult, { status: 'fulfilled' }>,
+      Extract<PoemResult, { status: 'rejected' }>,
+    ];
+    expect(fulfilled).toMatchObject({ status: 'fulfilled', index: 0, address: '[::1]:1' });
+    expect(fulfilled.value.text).toBe('one\n');
+    expect(fulfilled.value.address).toBe(fulfilled.address);
+    expect(rejected).toMatchObject({ status: 'rejected', index: 1, address: '127.0.0.1:2' });
+    expect(rejected.reason).toBeInstanceOf(ConnectionRefusedError);
+    const named = new Set(events.map((event) => `${event.index} ${event.address}`));
+    expect([...named].sort()).toEqual(['0 [::1]:1', '1 127.0.0.1:2']);
+  });
+
+  it('gives each fetch the address the queue named, for its factory to carry', () => {
+    const reactor = new MemoryReactor();
+    const queue = new PoetryQueue({ reactor });
+    queue.add(
+      { host: '::1', port: 7 },
+      0,
+      () => {},
+      () => {},
+    );
+    expect(reactor.tcpClients[0]!.factory).toMatchObject({ address: '[::1]:7' });
+  });
+
+  it('reports a throwing errback and listener under their own names', () => {
+    const reactor = new MemoryReactor();
+    const queue = new PoetryQueue({
+      reactor,
+      onEvent: () => {
+        throw new Error('listener bug');
+      },
+    });
+    function poemFailed(): void {
+      throw new Error('errback bug');
+    }
+    queue.cancel();
+    queue.add({ host: '127.0.0.1', port: 1 }, 0, () => {}, poemFailed);
+    return flush().then(() => {
+      expect(reactor.errors.map((e) => e.where)).toEqual([
+        'onEvent listener',
+        'onEvent listener',
+        'poemFailed errback',
+      ]);
+    });
   });
 
   it('recognises EMFILE and ENFILE anywhere in the cause chain', () => {

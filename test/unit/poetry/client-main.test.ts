@@ -48,6 +48,21 @@ describe('poetryMain', () => {
     expect(result.elapsedSeconds).toBe(2);
   });
 
+  it('keeps the results the queue builds: the same poems and errors its lists hold', async () => {
+    const reactor = new MemoryReactor();
+    const main = poetryMain(['[::1]:1', '127.0.0.1:2'], { reactor });
+    const refused = new ConnectionRefusedError('connection refused');
+    reactor.tcpClients[1]!.fail(refused);
+    serve(reactor.tcpClients[0]!, 'first\n');
+    const { poems, errors, results } = await main;
+    expect(results).toEqual([
+      { status: 'fulfilled', index: 0, address: '[::1]:1', value: poems[0] },
+      { status: 'rejected', index: 1, address: '127.0.0.1:2', reason: refused },
+    ]);
+    expect(errors).toEqual([refused]);
+    expect(poems[0]!.address).toBe('[::1]:1');
+  });
+
   it('returns at once for no addresses, without running the reactor', async () => {
     const reactor = new MemoryReactor();
     const result = await poetryMain([], { reactor });

@@ -11,6 +11,7 @@ import {
   UserCancelledError,
 } from '../../../src/internet/errors.js';
 import {
+  checkClientOptions,
   getPoetry,
   PoetryClientFactory,
   type PoetryClientOptions,
@@ -320,8 +321,10 @@ describe('timeouts', () => {
     [{ timeouts: { connectSeconds: -1 } }],
     [{ timeouts: { idleSeconds: Number.NaN } }],
     [{ timeouts: { totalSeconds: -0.5 } }],
+    [{ timeouts: { totalSeconds: '5' } }],
     [{ maxBytes: -1 }],
     [{ maxBytes: Number.NaN }],
+    [{ maxBytes: '1024' }],
   ])('rejects %j with a RangeError before connecting', (options) => {
     const reactor = new MemoryReactor();
     expect(() =>
@@ -334,6 +337,54 @@ describe('timeouts', () => {
       ),
     ).toThrow(RangeError);
     expect(reactor.tcpClients).toEqual([]);
+  });
+});
+
+describe('checkClientOptions', () => {
+  it('fills in the defaults', () => {
+    expect(checkClientOptions({})).toEqual({
+      connectTimeoutSeconds: 30,
+      idleTimeoutSeconds: DEFAULT_IDLE_TIMEOUT_SECONDS,
+      totalTimeoutSeconds: 0,
+      maxBytes: DEFAULT_MAX_BYTES,
+    });
+  });
+
+  it('reads 0 and Infinity alike for every limit: timeouts as 0, the cap as Infinity', () => {
+    for (const off of [0, Number.POSITIVE_INFINITY]) {
+      expect(
+        checkClientOptions({
+          timeouts: { connectSeconds: off, idleSeconds: off, totalSeconds: off },
+          maxBytes: off,
+        }),
+      ).toEqual({
+        connectTimeoutSeconds: 0,
+        idleTimeoutSeconds: 0,
+        totalTimeoutSeconds: 0,
+        maxBytes: Number.POSITIVE_INFINITY,
+      });
+    }
+  });
+
+  it.each([
+    ['timeouts.connectSeconds', { timeouts: { connectSeconds: -1 } }],
+    ['timeouts.idleSeconds', { timeouts: { idleSeconds: Number.NEGATIVE_INFINITY } }],
+    ['timeouts.totalSeconds', { timeouts: { totalSeconds: Number.NaN } }],
+    ['maxBytes', { maxBytes: false }],
+  ])('names %s in the RangeError for a bad value', (name, options) => {
+    expect(() => checkClientOptions(options as PoetryClientOptions)).toThrow(
+      new RegExp(`^${name.replace('.', '\\.')} must be`),
+    );
+  });
+
+  it('sets no timer for timeouts of Infinity', () => {
+    const off = Number.POSITIVE_INFINITY;
+    const { reactor, connector } = startFetch({
+      timeouts: { connectSeconds: off, idleSeconds: off, totalSeconds: off },
+    });
+    expect(connector.timeoutSeconds).toBe(0);
+    accept(connector);
+    expect(reactor.getDelayedCalls()).toEqual([]);
   });
 });
 
@@ -371,6 +422,11 @@ describe('size cap', () => {
 
   it('has no cap when maxBytes is 0', () => {
     const { factory } = startFetch({ maxBytes: 0 });
+    expect(factory.maxBytes).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('has no cap when maxBytes is Infinity', () => {
+    const { factory } = startFetch({ maxBytes: Number.POSITIVE_INFINITY });
     expect(factory.maxBytes).toBe(Number.POSITIVE_INFINITY);
   });
 });

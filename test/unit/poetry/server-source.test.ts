@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionLost } from '../../../src/internet/errors.js';
+import { PoemFileError } from '../../../src/poetry/errors.js';
 import {
   BufferPoemSource,
   FilePoemSource,
   openPoemFile,
-  PoemFileError,
   type PoemSource,
 } from '../../../src/poetry/server-source.js';
 import {

@@ -162,10 +162,32 @@ describe('PoetryServerProtocol: fast mode and edge cases', () => {
       { numBytes: 0 },
       { numBytes: 1.5 },
       { maxConnections: 0 },
+      { maxConnections: Number.POSITIVE_INFINITY },
+      { numBytes: Number.POSITIVE_INFINITY },
       { stallTimeout: -0.1 },
+      { stallTimeout: Number.NaN },
+      { delay: '1' as unknown as number },
     ]) {
       expect(() => new PoetryServerFactory(reactor, source, options)).toThrow(RangeError);
     }
+  });
+
+  it('reads a stall timeout of 0 or Infinity alike: no reader is ever cut', () => {
+    const reactor = new MemoryReactor();
+    const source = new BufferPoemSource('x');
+    for (const stallTimeout of [0, Number.POSITIVE_INFINITY]) {
+      expect(new PoetryServerFactory(reactor, source, { stallTimeout }).stallTimeout).toBe(0);
+    }
+  });
+
+  it('rejects a backlog below 1 and a grace period of Infinity with RangeError', async () => {
+    const reactor = new MemoryReactor();
+    const source = new BufferPoemSource('x');
+    await expect(servePoetry(reactor, source, { backlog: 0 })).rejects.toBeInstanceOf(RangeError);
+    const server = await servePoetry(reactor, source);
+    expect(() => server.shutdown(Number.POSITIVE_INFINITY)).toThrow(RangeError);
+    expect(() => server.shutdown(-1)).toThrow(RangeError);
+    await server.shutdown(0);
   });
 });
 
