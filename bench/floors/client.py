@@ -18,9 +18,11 @@ class PoetryProtocol(asyncio.Protocol):
         self.out = out
         # Grows in place (amortized), never joined at the end.
         self.poem = bytearray()
+        self.received = 0
         self.ended = False
 
     def data_received(self, data):
+        self.received += len(data)
         if self.out is None:
             self.poem += data
         else:
@@ -32,7 +34,7 @@ class PoetryProtocol(asyncio.Protocol):
     def connection_lost(self, exc):
         if self.done.done():
             return
-        if exc is None and self.ended:
+        if exc is None and self.ended and self.received > 0:
             self.done.set_result(self.poem)
         else:
             self.done.set_exception(exc or ConnectionError("connection lost"))
@@ -59,7 +61,7 @@ def print_all(addresses, results):
     single = len(addresses) == 1
     first = True
     for index, poem in enumerate(results):
-        if not isinstance(poem, bytearray) or len(poem) == 0:
+        if not isinstance(poem, bytearray):
             continue
         if not single:
             stdout.write(
@@ -90,7 +92,7 @@ async def main(args):
     )
     if output_dir is None:
         print_all(addresses, results)
-    failures = sum(1 for r in results if not isinstance(r, bytearray) or len(r) == 0)
+    failures = sum(1 for r in results if not isinstance(r, bytearray))
     return 0 if failures == 0 and addresses else 1
 
 

@@ -27,7 +27,7 @@ async function bigPoemToFile(context) {
   const label = `2 big poem ${bytes / MiB} MiB → file`;
   const poemPath = join(context.tmp, 'big-file.txt');
   context.log(`  ${label}: writing the poem`);
-  const expected = { bytes, sha256: writePoem(poemPath, bytes) };
+  const expected = { bytes, sha256: writePoem(poemPath, bytes), path: poemPath };
   const server = await startServer([node, paths.fastServer, poemPath], { tmp: context.tmp });
   const address = `127.0.0.1:${server.port}`;
   const ours = row(programs.client);
@@ -87,7 +87,7 @@ async function bigPoemInMemory(context) {
   const label = `2 big poem ${bytes / MiB} MiB in memory`;
   const poemPath = join(context.tmp, 'big-memory.txt');
   context.log(`  ${label}: writing the poem`);
-  const expected = { bytes, sha256: writePoem(poemPath, bytes) };
+  const expected = { bytes, sha256: writePoem(poemPath, bytes), path: poemPath };
   const server = await startServer([node, paths.fastServer, poemPath], { tmp: context.tmp });
   const address = `127.0.0.1:${server.port}`;
   const ours = row(programs.client);
