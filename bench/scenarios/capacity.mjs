@@ -109,8 +109,8 @@ export async function capacity(context) {
     r.firstByteP99Ms = median(r.runs.map((m) => m.firstByteP99Ms));
     note(
       r,
-      `${readers} poems byte-exact in each run; lateness p99 ${ms(r.latenessP99Ms)}, ` +
-        `first byte p99 ${ms(r.firstByteP99Ms)}; wall is the readers’`,
+      `every reader byte-exact; lateness p99 ${ms(r.latenessP99Ms)}, ` +
+        `first byte p99 ${ms(r.firstByteP99Ms)}; wall: the readers’`,
     );
   }
   context.record({

@@ -69,7 +69,7 @@ export async function slow(context) {
   for (const r of [ours, floor, peer]) {
     if (!r.median) continue;
     const over = (r.median.wallSeconds - scheduleSeconds) * 1000;
-    note(r, `printed byte-exact in each run; ${over.toFixed(0)} ms past the schedule`);
+    note(r, `every run byte-exact; ${over.toFixed(0)} ms past the schedule`);
   }
   const pastFloorMs =
     ours.median && floor.median

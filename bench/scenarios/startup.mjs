@@ -64,7 +64,7 @@ async function oneFetch(context, port, poem, node) {
   );
   finish([full, bare, floor], floor);
   for (const r of [full, bare, floor]) {
-    if (r.runs.length) note(r, 'printed byte-exact in each run');
+    if (r.runs.length) note(r, 'every run byte-exact');
   }
   context.record({
     id: `startup-fetch-node${node.version.split('.')[0].slice(1)}`,
