@@ -1,12 +1,12 @@
-"""Peer client: Python asyncio, the same least work as client.mjs (connect, collect, join, count).
+"""Peer client: Python asyncio, the same least work as client.mjs, printing as get-poetry does.
 
-Usage: python3 client.py [--output DIR] [--hash] [host:]port...
-Prints one JSON line: {"poems":N,"failures":N,"bytes":N} (with --hash, also each poem's sha256).
+Usage: python3 client.py [--output DIR] [host:]port...
+Without --output, once every fetch has ended the poems go to stdout in the order given (the
+poem alone for one address; for more, each under a header); with --output DIR each poem streams
+into DIR/INDEX.txt. Exit status 0 when every address gave a poem, 1 otherwise.
 """
 
 import asyncio
-import hashlib
-import json
 import os
 import resource
 import sys
@@ -16,20 +16,28 @@ class PoetryProtocol(asyncio.Protocol):
     def __init__(self, done, out):
         self.done = done
         self.out = out
-        self.chunks = []
+        # Grows in place (amortized), never joined at the end.
+        self.poem = bytearray()
+        self.received = 0
+        self.ended = False
 
     def data_received(self, data):
+        self.received += len(data)
         if self.out is None:
-            self.chunks.append(data)
+            self.poem += data
         else:
             self.out.write(data)
 
+    def eof_received(self):
+        self.ended = True
+
     def connection_lost(self, exc):
-        if not self.done.done():
-            if exc is None:
-                self.done.set_result(b"".join(self.chunks))
-            else:
-                self.done.set_exception(exc)
+        if self.done.done():
+            return
+        if exc is None and self.ended and self.received > 0:
+            self.done.set_result(self.poem)
+        else:
+            self.done.set_exception(exc or ConnectionError("connection lost"))
 
 
 async def fetch(loop, index, address, output_dir):
@@ -37,7 +45,7 @@ async def fetch(loop, index, address, output_dir):
     done = loop.create_future()
     out = None
     if output_dir is not None:
-        out = open(os.path.join(output_dir, f"{index}.txt"), "wb")
+        out = open(os.path.join(output_dir, f"{index}.txt"), "wb", buffering=0)
     try:
         await loop.create_connection(
             lambda: PoetryProtocol(done, out), host or "127.0.0.1", int(port)
@@ -48,17 +56,32 @@ async def fetch(loop, index, address, output_dir):
             out.close()
 
 
+def print_all(addresses, results):
+    stdout = sys.stdout.buffer
+    single = len(addresses) == 1
+    first = True
+    for index, poem in enumerate(results):
+        if not isinstance(poem, bytearray):
+            continue
+        if not single:
+            stdout.write(
+                f"{'' if first else chr(10)}==> Task {index + 1}: {addresses[index]} <==\n".encode()
+            )
+        first = False
+        stdout.write(poem)
+        if not single and poem[-1] != 0x0A:
+            stdout.write(b"\n")
+    stdout.flush()
+
+
 async def main(args):
     output_dir = None
-    want_hash = False
     addresses = []
     i = 0
     while i < len(args):
         if args[i] == "--output":
             output_dir = args[i + 1]
             i += 1
-        elif args[i] == "--hash":
-            want_hash = True
         else:
             addresses.append(args[i])
         i += 1
@@ -67,24 +90,10 @@ async def main(args):
         *(fetch(loop, i, a, output_dir) for i, a in enumerate(addresses)),
         return_exceptions=True,
     )
-    poems = [r for r in results if isinstance(r, bytes)]
-    summary = {
-        "poems": len(poems),
-        "failures": len(results) - len(poems),
-        "bytes": sum(len(p) for p in poems),
-    }
-    if output_dir is not None:
-        summary["bytes"] = sum(
-            os.path.getsize(os.path.join(output_dir, f"{i}.txt"))
-            for i, r in enumerate(results)
-            if isinstance(r, bytes)
-        )
-    if want_hash:
-        summary["sha256"] = [
-            hashlib.sha256(r).hexdigest() if isinstance(r, bytes) else None for r in results
-        ]
-    print(json.dumps(summary))
-    return 0 if summary["failures"] == 0 else 1
+    if output_dir is None:
+        print_all(addresses, results)
+    failures = sum(1 for r in results if not isinstance(r, bytearray))
+    return 0 if failures == 0 and addresses else 1
 
 
 if __name__ == "__main__":

@@ -77,3 +77,26 @@ export async function hashFile(path) {
   }
   return hash.digest('hex');
 }
+
+/**
+ * What get-poetry prints on stdout when every one of `addresses` gives `poem`: for one address the
+ * poem alone; for more, each poem under a `==> Task N: ADDRESS <==` header, the next header on a
+ * line of its own after a blank line. Returns { bytes, sha256 } without building the output.
+ */
+export function printedPoems(addresses, poem) {
+  if (addresses.length === 1) return { bytes: poem.length, sha256: sha256(poem) };
+  const hash = createHash('sha256');
+  const endsWithNewline = poem.length > 0 && poem[poem.length - 1] === 0x0a;
+  let bytes = 0;
+  addresses.forEach((address, i) => {
+    const header = Buffer.from(`${i === 0 ? '' : '\n'}==> Task ${i + 1}: ${address} <==\n`);
+    hash.update(header);
+    hash.update(poem);
+    bytes += header.length + poem.length;
+    if (!endsWithNewline) {
+      hash.update('\n');
+      bytes++;
+    }
+  });
+  return { bytes, sha256: hash.digest('hex') };
+}

@@ -1,6 +1,6 @@
 // Child processes for the benchmark: measured runs (GNU time), servers, and cleanup on any exit.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const GNU_TIME = '/usr/bin/time';
@@ -52,21 +52,31 @@ let sequence = 0;
 
 /**
  * Starts argv in its own process group, measured by GNU time when `measured` and available.
+ * With `stdoutPath`, the program's stdout is that file (created or emptied), as a shell's `>`
+ * would make it, so what it prints costs it a write to a file and nothing else.
  * Returns { child, wrapped, done } where done resolves to the measurement once it exits.
  */
-function start(argv, { measured, tmp, onStdout }) {
+function start(argv, { measured, tmp, onStdout, stdoutPath, env }) {
   const wrapped = measured && gnuTimeAvailable;
   const timeFile = join(tmp, `time-${process.pid}-${++sequence}.txt`);
   const command = wrapped ? [GNU_TIME, '-f', '%e %U %S %M', '-o', timeFile, ...argv] : argv;
+  const stdoutFd = stdoutPath === undefined ? null : openSync(stdoutPath, 'w');
   const startedMs = performance.now();
-  const child = spawn(command[0], command.slice(1), {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  let child;
+  try {
+    child = spawn(command[0], command.slice(1), {
+      detached: true,
+      stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'],
+      env: env ?? process.env,
+    });
+  } finally {
+    // The child holds its own copy of the descriptor from here on.
+    if (stdoutFd !== null) closeSync(stdoutFd);
+  }
   live.add(child);
   const stdout = [];
   let stderr = '';
-  child.stdout.on('data', (chunk) => {
+  child.stdout?.on('data', (chunk) => {
     stdout.push(chunk);
     onStdout?.(chunk);
   });
@@ -97,11 +107,11 @@ function start(argv, { measured, tmp, onStdout }) {
 }
 
 /**
- * Runs argv to completion. Wall time is taken here (spawn to exit, sub-millisecond); CPU
+ * Runs argv to completion (stdout collected, or written to `stdoutPath`). Wall time is taken here (spawn to exit, sub-millisecond); CPU
  * (user + system) and peak RSS come from GNU time and are the program's alone.
  */
-export async function run(argv, { tmp, measured = true, timeoutSeconds = 120 }) {
-  const { child, done } = start(argv, { measured, tmp });
+export async function run(argv, { tmp, measured = true, timeoutSeconds = 120, stdoutPath, env }) {
+  const { child, done } = start(argv, { measured, tmp, stdoutPath, env });
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;

@@ -29,6 +29,23 @@ export const seconds = (value) => fixed(value, value !== null && value < 1 ? 3 :
 export const mib = (kib) => fixed(typeof kib === 'number' ? kib / 1024 : null, 1);
 export const times = (value) => (typeof value === 'number' ? `${value.toFixed(2)}×` : '–');
 
+/** A target's value or limit in its unit: 'times' (a ratio), 'seconds', 'ms' or 'MiB'. */
+export function inUnit(unit, value) {
+  if (typeof value !== 'number') return '–';
+  switch (unit) {
+    case 'times':
+      return times(value);
+    case 'seconds':
+      return `${value.toFixed(3)} s`;
+    case 'ms':
+      return `${value.toFixed(1)} ms`;
+    case 'MiB':
+      return `${value.toFixed(1)} MiB`;
+    default:
+      return String(value);
+  }
+}
+
 /** A table cell: one line, pipes escaped, at most `max` characters. */
 function oneLine(text, max) {
   const flat = text.replace(/\s+/g, ' ').replace(/\|/g, '\\|').trim();
@@ -90,8 +107,8 @@ export function targetsTable(scenarios) {
       rows.push([
         scenario.title,
         target.name,
-        target.format(target.value),
-        target.format(target.limit),
+        inUnit(target.unit, target.value),
+        inUnit(target.unit, target.limit),
         holds,
         headroom,
       ]);
@@ -101,5 +118,21 @@ export function targetsTable(scenarios) {
 }
 
 export function machineLine(m) {
-  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node.js ${m.node}, load ${m.loadAverage1m} at start`;
+  const node24 = m.node24 ? ` (start-up also under ${m.node24})` : '';
+  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node.js ${m.node}${node24}, load ${m.loadAverage1m} at start`;
+}
+
+/** The report of a run (its results document, as saved in JSON): a heading and both tables. */
+export function markdown(document) {
+  const quick = document.mode === 'quick';
+  const heading =
+    `Benchmark (${document.mode} run, ${document.durationSeconds} s in all; medians of the runs counted), ` +
+    `${document.date.slice(0, 10)}\n\nMachine: ${machineLine(document.machine)}.` +
+    (document.gnuTime ? '' : ' CPU and RSS not measured: /usr/bin/time missing.') +
+    (quick
+      ? '\n\nQuick run: one run at small sizes, where start-up dominates; the targets are judged' +
+        ' on a full run. Only crashes and lost or corrupted poems fail it.'
+      : '');
+  const scenarios = document.scenarios;
+  return `${heading}\n\n${measurementsTable(scenarios)}\n\n${targetsTable(scenarios)}\n`;
 }

@@ -1,0 +1,141 @@
+// Scenario 2, big poems: one poem of a GiB streamed to a file, and one of 256 MiB held in memory.
+import { join } from 'node:path';
+import {
+  alternate,
+  finish,
+  note,
+  ratioTargets,
+  row,
+  runPrinting,
+  runWritingFile,
+} from '../lib/measure.mjs';
+import { writePoem } from '../lib/poems.mjs';
+import { startServer } from '../lib/processes.mjs';
+
+const MiB = 2 ** 20;
+
+/** Both halves of the scenario, each with its own poem and fast server. */
+export async function bigPoem(context) {
+  await bigPoemToFile(context);
+  await bigPoemInMemory(context);
+}
+
+/** Every program writes the poem into a file of its own (--output DIR), checked after each run. */
+async function bigPoemToFile(context) {
+  const { node, paths, programs } = context;
+  const bytes = context.quick ? 32 * MiB : 1024 * MiB;
+  const label = `2 big poem ${bytes / MiB} MiB → file`;
+  const poemPath = join(context.tmp, 'big-file.txt');
+  context.log(`  ${label}: writing the poem`);
+  const expected = { bytes, sha256: writePoem(poemPath, bytes), path: poemPath };
+  const server = await startServer([node, paths.fastServer, poemPath], { tmp: context.tmp });
+  const address = `127.0.0.1:${server.port}`;
+  const ours = row(programs.client);
+  const floor = row(programs.floorClient);
+  const peer = row(programs.peerClient);
+  const ourOptions = [
+    ...context.option(programs.client, '--no-progress'),
+    ...context.option(programs.client, '--max-bytes', bytes + MiB),
+  ];
+  try {
+    await alternate(
+      context,
+      label,
+      [
+        {
+          row: ours,
+          argv: (dir) => [node, paths.getPoetry, ...ourOptions, '--output', dir, address],
+        },
+        { row: floor, argv: (dir) => [node, paths.floorClient, '--output', dir, address] },
+        { row: peer, argv: (dir) => ['python3', paths.peerClient, '--output', dir, address] },
+      ],
+      // A GiB written into memory still ranges widely run to run on a shared machine.
+      context.runsFor(7),
+      (entry) => runWritingFile(context, entry.argv, expected, { timeoutSeconds: 180 }),
+    );
+  } finally {
+    await server.stop();
+  }
+  finish([ours, floor, peer], floor);
+  for (const r of [ours, floor, peer]) {
+    if (r.runs.length) note(r, 'every run byte-exact');
+  }
+  context.record({
+    id: 'big-poem-file',
+    title: label,
+    params: { poemBytes: bytes },
+    rows: [ours, floor, peer],
+    targets: [
+      {
+        name: 'peak RSS ours',
+        value: ours.median ? ours.median.peakRssKiB / 1024 : null,
+        limit: 100,
+        unit: 'MiB',
+      },
+      ...ratioTargets(ours, { wall: 1.1 }),
+    ],
+  });
+}
+
+/**
+ * Every program holds the poem in memory until it is whole, then prints it on stdout, checked
+ * after each run. Ours is given a size cap just above the poem, and the floor the same.
+ */
+async function bigPoemInMemory(context) {
+  const { node, paths, programs } = context;
+  const bytes = context.quick ? 16 * MiB : 256 * MiB;
+  const label = `2 big poem ${bytes / MiB} MiB in memory`;
+  const poemPath = join(context.tmp, 'big-memory.txt');
+  context.log(`  ${label}: writing the poem`);
+  const expected = { bytes, sha256: writePoem(poemPath, bytes), path: poemPath };
+  const server = await startServer([node, paths.fastServer, poemPath], { tmp: context.tmp });
+  const address = `127.0.0.1:${server.port}`;
+  const ours = row(programs.client);
+  const floor = row(programs.floorClient);
+  const peer = row(programs.peerClient);
+  const ourOptions = [
+    ...context.option(programs.client, '--no-progress'),
+    ...context.option(programs.client, '--max-bytes', bytes + MiB),
+  ];
+  try {
+    await alternate(
+      context,
+      label,
+      [
+        { row: ours, argv: [node, paths.getPoetry, ...ourOptions, address] },
+        {
+          row: floor,
+          argv: [node, paths.floorClient, '--max-bytes', String(bytes + MiB), address],
+        },
+        { row: peer, argv: ['python3', paths.peerClient, address] },
+      ],
+      context.runsFor(5),
+      (entry) => runPrinting(context, entry.argv, expected, { timeoutSeconds: 180 }),
+    );
+  } finally {
+    await server.stop();
+  }
+  finish([ours, floor, peer], floor);
+  for (const r of [ours, floor, peer]) {
+    if (!r.median) continue;
+    note(r, 'every run byte-exact');
+    if (r.median.peakRssKiB) {
+      note(r, `RSS ${((r.median.peakRssKiB * 1024) / bytes).toFixed(2)}× the poem`);
+    }
+  }
+  context.record({
+    id: 'big-poem-memory',
+    title: label,
+    params: { poemBytes: bytes },
+    rows: [ours, floor, peer],
+    targets: [
+      {
+        name: 'peak RSS ours ÷ poem size',
+        value: ours.median?.peakRssKiB ? (ours.median.peakRssKiB * 1024) / bytes : null,
+        limit: 1.6,
+        unit: 'times',
+      },
+      ...ratioTargets(ours, { wall: 1.1 }),
+    ],
+  });
+}
