@@ -6,7 +6,8 @@
 // commander's and picocolors' (so the installed package needs no other package), started by
 // cli/COMMAND.js (from src/cli/start.cts), which turns Node's compile cache on first. A command
 // that runs for a tenth of a second pays for every module it loads: one CommonJS file is read and
-// compiled sooner than some forty ES modules are resolved, read and linked.
+// compiled sooner than some forty ES modules are resolved, read and linked. The demo is built the
+// same way, for `npm start`, and left out of the package (package.json's `files`).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

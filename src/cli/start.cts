@@ -4,8 +4,8 @@
 // The cache must be on before the bundle is compiled, hence this file of its own, built once per
 // command (scripts/build.mjs). Node 22.1 and later keep what V8 compiled for each file, checked
 // against the file's content, in NODE_COMPILE_CACHE or a folder in the temp folder, and use it
-// on the next run; NODE_DISABLE_COMPILE_CACHE=1 turns it off. Older Node.js, Deno and Bun have no
-// enableCompileCache and load the bundle as usual.
+// on the next run; NODE_DISABLE_COMPILE_CACHE=1 turns it off. Where enableCompileCache is missing
+// (Node.js before 22.1, a runtime without it) the bundle is loaded as usual.
 
 import nodeModule = require('node:module');
 
