@@ -1,7 +1,7 @@
 // The poetry server protocol and factory on the fake reactor: schedule, fast mode, readers
 // leaving, half-close, flow control, the connection cap, the watchdog and shutdown.
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConnectionDone, ConnectionLost } from '../../../src/internet/errors.js';
 import { Protocol } from '../../../src/internet/protocol.js';
 import {
@@ -10,12 +10,13 @@ import {
   PoetryServerFactory,
   servePoetry,
 } from '../../../src/poetry/server.js';
-import { BufferPoemSource } from '../../../src/poetry/server-source.js';
+import { BufferPoemSource, FilePoemSource } from '../../../src/poetry/server-source.js';
 import { connectInMemory } from '../../../src/testing/loopback.js';
 import type { MemoryPort } from '../../../src/testing/memory-reactor.js';
 import { MemoryReactor } from '../../../src/testing/memory-reactor.js';
 import {
   binaryPoem,
+  ManualDisk,
   MemoryPoetryServer,
   RecordingLogger,
   settle,
@@ -316,6 +317,44 @@ describe('PoetryServerProtocol: a reader that does not read', () => {
     expect(writeSizes(transport)).toEqual([10, 10]);
     server.reactor.advance(0.5);
     expect(writeSizes(transport)).toEqual([10, 10, 10]);
+  });
+
+  it('sets no timer and reads nothing more while readers that do not read hold it off, however long', async () => {
+    // As the TCP transport does when a reader's socket buffer is full: pause the producer.
+    const paced = new MemoryPoetryServer(binaryPoem(4096), { delay: 0.01, numBytes: 64 });
+    const poem = binaryPoem(256 * 1024);
+    const disk = new ManualDisk(poem);
+    const fast = new MemoryPoetryServer(new FilePoemSource(disk, poem.length, 'big.bin'), {
+      delay: 0,
+    });
+    const readers = [];
+    for (let i = 0; i < 40; i++) {
+      for (const server of [paced, fast]) {
+        const reader = server.connect();
+        reader.protocol.pauseProducing();
+        readers.push(reader);
+      }
+    }
+    await disk.completeAll(); // each fast reader's first block waits: none is written
+    paced.reactor.advance(0.01); // each paced reader's second chunk comes due, and waits
+    const pacedCalls = vi.spyOn(paced.reactor, 'callLater');
+    const fastCalls = vi.spyOn(fast.reactor, 'callLater');
+    const readsBefore = disk.reads.length;
+
+    for (let second = 0; second < 1000; second++) {
+      paced.reactor.advance(1);
+      fast.reactor.advance(1);
+    }
+    expect(pacedCalls).not.toHaveBeenCalled();
+    expect(fastCalls).not.toHaveBeenCalled();
+    expect(paced.reactor.getDelayedCalls()).toEqual([]);
+    expect(fast.reactor.getDelayedCalls()).toEqual([]);
+    expect(disk.reads).toHaveLength(readsBefore);
+    expect(disk.pending).toEqual([]);
+    for (const { transport } of readers) {
+      expect(transport.value().length).toBeLessThanOrEqual(64);
+      expect(transport.disconnecting).toBe(false);
+    }
   });
 
   it('cuts a reader that takes nothing for the stall timeout', async () => {
