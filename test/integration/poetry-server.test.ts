@@ -2,14 +2,14 @@
 // empty poems, half-closing and departing readers, the log, IPv6 and the connection cap.
 
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch.js';
 import { binaryPoem, expectSameBytes } from '../helpers/server-memory.js';
-import { killAllServers, startServer } from '../helpers/server-process.js';
-import { connectRaw, destroyAllReaders, readPoem } from '../helpers/server-reader.js';
+import { startServer, stopServersAndReaders } from '../helpers/server-process.js';
+import { connectRaw, readPoem } from '../helpers/server-reader.js';
 
 const ODE = fileURLToPath(new URL('../fixtures/server/multibyte-ode.txt', import.meta.url));
 const ODE_BYTES = readFileSync(ODE);
@@ -17,17 +17,12 @@ const ODE_BYTES = readFileSync(ODE);
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'poetry-server-it-'));
+  dir = await scratchDir('poetry-server-it-');
 });
 
-afterEach(async () => {
-  destroyAllReaders();
-  await killAllServers();
-});
+afterEach(stopServersAndReaders);
 
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(removeScratchDirs);
 
 describe('poetry-server serves the file byte for byte', () => {
   it('prints "Serving FILE on HOST:PORT" first, with the real port when 0 was asked', async () => {
