@@ -10,15 +10,15 @@ import {
   PoetryServerFactory,
   servePoetry,
 } from '../../../src/poetry/server.js';
-import { BufferPoemSource, FilePoemSource } from '../../../src/poetry/server-source.js';
+import { BufferPoemSource } from '../../../src/poetry/server-source.js';
 import { connectInMemory } from '../../../src/testing/loopback.js';
 import type { MemoryPort } from '../../../src/testing/memory-reactor.js';
 import { MemoryReactor } from '../../../src/testing/memory-reactor.js';
 import {
   binaryPoem,
-  ManualDisk,
   MemoryPoetryServer,
   RecordingLogger,
+  serveFromDisk,
   settle,
   writeSizes,
 } from '../../helpers/server-memory.js';
@@ -323,10 +323,7 @@ describe('PoetryServerProtocol: a reader that does not read', () => {
     // As the TCP transport does when a reader's socket buffer is full: pause the producer.
     const paced = new MemoryPoetryServer(binaryPoem(4096), { delay: 0.01, numBytes: 64 });
     const poem = binaryPoem(256 * 1024);
-    const disk = new ManualDisk(poem);
-    const fast = new MemoryPoetryServer(new FilePoemSource(disk, poem.length, 'big.bin'), {
-      delay: 0,
-    });
+    const { server: fast, disk } = serveFromDisk(poem, { delay: 0 });
     const readers = [];
     for (let i = 0; i < 40; i++) {
       for (const server of [paced, fast]) {
