@@ -1,6 +1,7 @@
 // poetry-server, spawned as a user runs it, against readers that never read and with too few
-// file descriptors: it keeps serving the others, and recovers. (What its memory does meanwhile is
-// a figure for the benchmark; that a held-off reader makes it read nothing more is a unit test.)
+// file descriptors: it keeps serving the others, and recovers. (Its memory meanwhile varies with
+// the machine, so no test asserts it; that a held-off reader makes it read nothing more is a
+// unit test.)
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';

@@ -1,6 +1,6 @@
 // poetry-server under load on loopback: a thousand readers at once, and a large poem served
-// exactly to a reader that keeps pausing. (How fast, and at what cost in memory, is for the
-// benchmark to say: a test on a shared machine asserts only what cannot vary.)
+// exactly to a reader that keeps pausing. How fast, and at what cost in memory, vary with the
+// machine: these tests assert only what cannot.
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
