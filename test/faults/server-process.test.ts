@@ -1,35 +1,33 @@
 // poetry-server, spawned as a user runs it, against readers that never read and with too few
-// file descriptors: its memory stays flat, and it keeps serving and recovers.
+// file descriptors: it keeps serving the others, and recovers. (Its memory meanwhile varies with
+// the machine, so no test asserts it; that a held-off reader makes it read nothing more is a
+// unit test.)
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { destroyHostileReaders, startReader, whenConnected } from '../helpers/readers.js';
+import { startReader, whenConnected } from '../helpers/readers.js';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch.js';
 import { binaryPoem } from '../helpers/server-memory.js';
-import { killAllServers, memoryOf, SERVER_CLI, startServer } from '../helpers/server-process.js';
-import { destroyAllReaders, readPoem } from '../helpers/server-reader.js';
+import { SERVER_CLI, startServer, stopServersAndReaders } from '../helpers/server-process.js';
+import { readPoem, sha256 } from '../helpers/server-reader.js';
 
 const MiB = 1024 * 1024;
 let dir: string;
 const limited = new Set<ChildProcess>();
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'faults-server-'));
+  dir = await scratchDir('faults-server-');
 });
 
 afterEach(async () => {
-  destroyHostileReaders();
-  destroyAllReaders();
-  await killAllServers();
+  await stopServersAndReaders();
   for (const child of limited) child.kill('SIGKILL');
   limited.clear();
 });
 
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(removeScratchDirs);
 
 interface LimitedServer {
   child: ChildProcess;
@@ -65,32 +63,27 @@ async function startLimitedServer(maxOpenFiles: number, args: string[]): Promise
 }
 
 describe('poetry-server against readers that never read', () => {
-  it('keeps its memory flat with 200 readers sitting on a 16 MiB poem', async () => {
+  it('serves a 16 MiB poem exactly to a reader while 200 others sit on it without reading', async () => {
+    const poem = binaryPoem(16 * MiB, 9);
     const path = join(dir, 'big.bin');
-    await writeFile(path, binaryPoem(16 * MiB, 9));
-    const server = await startServer(['--delay', '0', '--quiet', '--iface', '127.0.0.1', path]);
-    const baseline = memoryOf(server.pid).rssBytes;
-    const readers = Array.from({ length: 200 }, () =>
+    await writeFile(path, poem);
+    const server = await startServer(['--delay', '0', '--iface', '127.0.0.1', path]);
+    const sitters = Array.from({ length: 200 }, () =>
       startReader('never-read', server.host, server.port),
     );
-    await Promise.all(readers.map(whenConnected));
-    // Every reader takes what the kernel buffers hold and then nothing: give the server time
-    // to send all it can, then look at its memory.
-    let peak = baseline;
-    const deadline = Date.now() + 1500;
-    while (Date.now() < deadline) {
-      peak = Math.max(peak, memoryOf(server.pid).rssBytes);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const growth = Math.max(peak, memoryOf(server.pid).peakBytes) - baseline;
-    console.info(
-      `200 readers never reading 16 MiB: server RSS +${(growth / MiB).toFixed(1)} MiB ` +
-        `(buffering the poem for each would be +3200 MiB)`,
+    await Promise.all(sitters.map(whenConnected));
+    await server.waitForLines((line) => line.endsWith(' connected'), 200);
+    const result = await readPoem(server.host, server.port, { keep: false, timeoutMs: 25_000 });
+    expect(result.byteLength).toBe(poem.length);
+    expect(result.sha256).toBe(sha256(poem));
+    expect(result.clean).toBe(true);
+    await server.waitForLine((line) => line.includes(' done: '));
+    // The reader is the only one to have ended: no sitter was cut, lost or dropped.
+    const ended = server.lines.filter((line) =>
+      /^(reader .* (done|lost|cut)\b|dropped)/.test(line),
     );
-    for (const r of readers) r.close();
-    // A block or two and a socket buffer per reader, collected lazily (V8 frees external
-    // memory in batches): well under a MiB each, where a copy of the poem each is 3,200 MiB.
-    expect(growth).toBeLessThan(160 * MiB);
+    expect(ended).toEqual([expect.stringMatching(/ done: 16777216 bytes in /)]);
+    expect(server.child.exitCode).toBe(null);
     expect(server.stderr).toBe('');
   }, 30_000);
 });

@@ -1,8 +1,9 @@
-// The poetry server against readers that misbehave, in one process: it survives them all, never
-// spins, and gives back every descriptor and handle once they are gone.
+// The poetry server against readers that misbehave, in one process: it survives them all and
+// gives back every descriptor and handle once they are gone. (That it sets no timer while
+// readers hold it off is a unit test, on the fake clock; its CPU time varies with the machine,
+// so no test asserts it.)
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { IDelayedCall } from '../../src/internet/interfaces.js';
 import { Reactor } from '../../src/internet/reactor.js';
 import { type PoetryServer, servePoetry } from '../../src/poetry/server.js';
 import { BufferPoemSource } from '../../src/poetry/server-source.js';
@@ -14,27 +15,8 @@ import {
   startReader,
   whenConnected,
 } from '../helpers/readers.js';
-import {
-  activeResources,
-  eventually,
-  openFdCount,
-  resourcesAbove,
-  turns,
-} from '../helpers/resources.js';
+import { eventually, holdings, leaksSince } from '../helpers/resources.js';
 import { binaryPoem } from '../helpers/server-memory.js';
-
-/** A Reactor that counts the calls scheduled on it, to tell a waiting server from a spinning one. */
-class CountingReactor extends Reactor {
-  scheduled = 0;
-  override callLater<A extends unknown[]>(
-    seconds: number,
-    fn: (...args: A) => void,
-    ...args: A
-  ): IDelayedCall {
-    this.scheduled++;
-    return super.callLater(seconds, fn, ...args);
-  }
-}
 
 const servers: PoetryServer[] = [];
 afterEach(async () => {
@@ -44,7 +26,6 @@ afterEach(async () => {
 
 interface Served {
   server: PoetryServer;
-  reactor: CountingReactor;
   reported: string[];
   host: string;
   port: number;
@@ -55,7 +36,7 @@ async function serve(
   options: { delay: number; numBytes?: number; stallTimeout?: number },
 ): Promise<Served> {
   const reported: string[] = [];
-  const reactor = new CountingReactor({
+  const reactor = new Reactor({
     reportError: (error, where) => reported.push(`${where}: ${String(error)}`),
   });
   const server = await servePoetry(reactor, new BufferPoemSource(poem), {
@@ -65,7 +46,7 @@ async function serve(
   });
   servers.push(server);
   const { host, port } = server.getHost();
-  return { server, reactor, reported, host, port };
+  return { server, reported, host, port };
 }
 
 /** Readers that hold the connection until told: they never finish by themselves. */
@@ -76,8 +57,6 @@ const HOLDERS: readonly ReaderKind[] = ['never-read', 'connect-and-idle'];
  * so the other tests hold it only to never getting a wrong byte.
  */
 const WHOLE: readonly ReaderKind[] = ['whole', 'half-close-at-once'];
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the server against misbehaving readers', () => {
   it.each([
@@ -144,34 +123,10 @@ describe('the server against misbehaving readers', () => {
     expect(s.reported).toEqual([]);
   });
 
-  it('does not spin while readers sit on a poem they never read', async () => {
-    const poem = binaryPoem(4 * 1024 * 1024, 6);
-    const s = await serve(poem, { delay: 0 });
-    const readers = Array.from({ length: 40 }, (_, i) =>
-      startReader(i % 2 === 0 ? 'never-read' : 'connect-and-idle', s.host, s.port),
-    );
-    await Promise.all(readers.map(whenConnected));
-    expect(await eventually(() => s.server.factory.readers === 40)).toBe(true);
-    await sleep(300); // let the kernel buffers fill and the senders hold off
-    const scheduledBefore = s.reactor.scheduled;
-    const cpuBefore = process.cpuUsage();
-    await sleep(1000);
-    const cpu = process.cpuUsage(cpuBefore);
-    const scheduled = s.reactor.scheduled - scheduledBefore;
-    for (const r of readers) r.close();
-    // Waiting for the readers costs nothing: no poll per reader, no timer churn, no CPU.
-    expect(scheduled).toBeLessThanOrEqual(5);
-    expect((cpu.user + cpu.system) / 1000).toBeLessThan(300);
-    expect(await eventually(() => s.server.factory.readers === 0)).toBe(true);
-    expect(s.reported).toEqual([]);
-  });
-
   it('returns to its baseline of descriptors and handles after 10,000 readers come and go', async () => {
     const poem = binaryPoem(3000, 7);
     const s = await serve(poem, { delay: 0 });
-    await turns();
-    const fdsBefore = openFdCount();
-    const handlesBefore = activeResources();
+    const before = await holdings();
     const WAVE = 250;
     let whole = 0;
     for (let started = 0; started < 10_000; started += WAVE) {
@@ -187,18 +142,10 @@ describe('the server against misbehaving readers', () => {
       for (const r of wave) if (HOLDERS.includes(r.kind)) r.close();
       await Promise.all(wave.map((r) => r.done));
     }
-    const settled = await eventually(
-      () =>
-        s.server.factory.readers === 0 &&
-        openFdCount() <= fdsBefore &&
-        Object.keys(resourcesAbove(handlesBefore, activeResources())).length === 0,
-      10_000,
-    );
+    expect(await eventually(() => s.server.factory.readers === 0)).toBe(true);
+    expect(await leaksSince(before)).toEqual({});
     expect(whole).toBe(countKinds(10_000, WHOLE));
     expect(s.server.factory.served).toBeGreaterThanOrEqual(whole);
-    expect(settled).toBe(true);
-    expect(openFdCount()).toBeLessThanOrEqual(fdsBefore);
-    expect(resourcesAbove(handlesBefore, activeResources())).toEqual({});
     expect(s.reported).toEqual([]);
   }, 60_000);
 });

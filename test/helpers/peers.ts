@@ -19,6 +19,27 @@ export interface PeerOptions {
   host?: string;
 }
 
+/** Every peer started and not yet closed, so one call in afterEach closes them all. */
+const openPeers = new Set<Peer>();
+
+/** Registers `peer` until its `close()`. */
+function track(peer: Peer): Peer {
+  const close = peer.close;
+  peer.close = () => {
+    openPeers.delete(peer);
+    return close();
+  };
+  openPeers.add(peer);
+  return peer;
+}
+
+/** Closes every peer still open (for afterEach, or mid-test to provoke what a fetch does next). */
+export async function closeAllPeers(): Promise<void> {
+  const peers = [...openPeers];
+  openPeers.clear();
+  await Promise.all(peers.map((peer) => peer.close()));
+}
+
 /**
  * Listens on `host`, port 0, and hands each connection to `onConnection`; tracks sockets so
  * `close()` leaves nothing open. A socket error (the client resetting) is expected, not fatal.
@@ -46,10 +67,10 @@ export async function startPeer(
     });
   });
   const port = (server.address() as net.AddressInfo).port;
-  return {
+  return track({
     host,
     port,
-    address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
+    address: peerAddress(host, port),
     get connections() {
       return connections;
     },
@@ -58,7 +79,12 @@ export async function startPeer(
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
-  };
+  });
+}
+
+/** `host:port`, with an IPv6 host in brackets. */
+function peerAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 export interface PoetryPeerOptions extends PeerOptions {
@@ -223,17 +249,17 @@ async function startPeerProcess(
     });
     child.once('exit', () => reject(new Error('the peer process exited before listening')));
   });
-  return {
+  return track({
     host,
     port,
-    address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
+    address: peerAddress(host, port),
     connections: 0,
     close: async () => {
       onClose();
       child.kill('SIGKILL');
       await exited;
     },
-  };
+  });
 }
 
 // The listener of startUnacceptingPeer: listens with the smallest backlog, then blocks its

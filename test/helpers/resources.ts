@@ -35,7 +35,7 @@ export function resourcesAbove(
  */
 export async function eventually(
   check: () => boolean,
-  limitMs = 5000,
+  limitMs = 10_000,
   stepMs = 20,
 ): Promise<boolean> {
   const deadline = Date.now() + limitMs;
@@ -49,4 +49,31 @@ export async function eventually(
 /** Lets the event loop turn `turns` times (closes and timers of 0 ms get to run). */
 export async function turns(count = 3): Promise<void> {
   for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** What this process holds open at one moment: descriptors and libuv handles by type. */
+export interface Holdings {
+  fds: number;
+  handles: Record<string, number>;
+}
+
+/** What this process holds once pending closes have run: the baseline for a leak check. */
+export async function holdings(): Promise<Holdings> {
+  await turns();
+  return { fds: openFdCount(), handles: activeResources() };
+}
+
+/**
+ * What is held beyond `baseline`, once it has settled (polled as `eventually` does): `{}` when
+ * nothing leaked, else the extra descriptors and each handle type above its baseline count.
+ */
+export async function leaksSince(baseline: Holdings): Promise<Record<string, unknown>> {
+  const leaks = (): Record<string, unknown> => {
+    const found: Record<string, unknown> = resourcesAbove(baseline.handles, activeResources());
+    const fds = openFdCount();
+    if (fds > baseline.fds) found.fds = { baseline: baseline.fds, now: fds };
+    return found;
+  };
+  await eventually(() => Object.keys(leaks()).length === 0);
+  return leaks();
 }

@@ -12,6 +12,7 @@ import {
 import {
   type BlockReader,
   BufferPoemSource,
+  FilePoemSource,
   type PoemSource,
 } from '../../src/poetry/server-source.js';
 import { MemoryReactor } from '../../src/testing/memory-reactor.js';
@@ -126,6 +127,16 @@ export class ManualDisk implements BlockReader {
   async close(): Promise<void> {
     this.closed = true;
   }
+}
+
+/** A server of `poem` as a file too large to hold in memory: read in blocks from a ManualDisk. */
+export function serveFromDisk(
+  poem: Buffer,
+  options: PoetryServerOptions = {},
+): { server: MemoryPoetryServer; disk: ManualDisk } {
+  const disk = new ManualDisk(poem);
+  const server = new MemoryPoetryServer(new FilePoemSource(disk, poem.length, 'big.bin'), options);
+  return { server, disk };
 }
 
 /** Deterministic bytes of every value, `length` long. */

@@ -1,8 +1,10 @@
 // Runs the built poetry-server command as a user would, reads its output, and always cleans up.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { destroyHostileReaders } from './readers.js';
+import { destroyAllReaders } from './server-reader.js';
 
 /** The built command (`npm test` builds first); POETRY_SERVER_CLI points at another build. */
 export const SERVER_CLI =
@@ -160,13 +162,9 @@ export async function killAllServers(): Promise<void> {
   );
 }
 
-/** The resident set size of a process, in bytes: now and its peak so far (Linux /proc). */
-export function memoryOf(pid: number): { rssBytes: number; peakBytes: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string): number => {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-    if (match === null) throw new Error(`no ${field} in /proc/${pid}/status`);
-    return Number(match[1]) * 1024;
-  };
-  return { rssBytes: kib('VmRSS'), peakBytes: kib('VmHWM') };
+/** Closes every reader the helpers opened and kills every server still running (for afterEach). */
+export async function stopServersAndReaders(): Promise<void> {
+  destroyAllReaders();
+  destroyHostileReaders();
+  await killAllServers();
 }

@@ -1,26 +1,24 @@
 // get-poetry under load: 2,000 concurrent fetches from one loopback server, none lost.
 
 import { afterEach, expect, it } from 'vitest';
-import { type Peer, startPoetryPeer } from '../helpers/peers.js';
+import { closeAllPeers, startPoetryPeer } from '../helpers/peers.js';
 import { killRunningClis, runCli } from '../helpers/run-cli.js';
 
 const FETCHES = 2000;
-let server: Peer | undefined;
 
 afterEach(async () => {
   killRunningClis();
-  await server?.close();
-  server = undefined;
+  await closeAllPeers();
 });
 
 it('fetches 2,000 poems at once from one server and loses none', async () => {
   // Two writes per poem, so each fetch sees more than one chunk.
-  server = await startPoetryPeer('Poem number one of many,\nall of them the same.\n', {
+  const server = await startPoetryPeer('Poem number one of many,\nall of them the same.\n', {
     chunkSize: 25,
     delayMs: 5,
   });
   const poem = 'Poem number one of many,\nall of them the same.\n';
-  const addresses = Array.from({ length: FETCHES }, () => server!.address);
+  const addresses = Array.from({ length: FETCHES }, () => server.address);
   const result = await runCli(
     'get-poetry',
     ['--json', '--concurrency', String(FETCHES), '--connect-timeout', '20', ...addresses],

@@ -1,28 +1,28 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// get-poetry --timeline as a user runs it: the file it writes, and the files it refuses.
+
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Peer, refusedPort, startPoetryPeer } from '../helpers/peers.js';
+import { closeAllPeers, refusedPort, startPoetryPeer } from '../helpers/peers.js';
 import { killRunningClis, runCli } from '../helpers/run-cli.js';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch.js';
 
 describe('get-poetry --timeline', () => {
-  const peers: Peer[] = [];
   let dir: string;
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'poetry-timeline-'));
+    dir = await scratchDir('poetry-timeline-');
   });
 
   afterEach(async () => {
     killRunningClis();
-    await Promise.all(peers.splice(0).map((peer) => peer.close()));
-    await rm(dir, { recursive: true, force: true });
+    await closeAllPeers();
+    await removeScratchDirs();
   });
 
   it('draws one lane per address, in argument order, with a mark per chunk and the failure', async () => {
     const slow = await startPoetryPeer('four chunks of poetry!!', { chunkSize: 6, delayMs: 20 });
     const fast = await startPoetryPeer('all at once\n');
-    peers.push(slow, fast);
     const refused = `127.0.0.1:${await refusedPort()}`;
     const file = join(dir, 'run.html');
     const { status, stderr } = await runCli('get-poetry', [
@@ -34,7 +34,9 @@ describe('get-poetry --timeline', () => {
       fast.address,
     ]);
     expect(status).toBe(1);
-    expect(stderr).toContain(`timeline of 3 addresses (2 poems, 1 failed, 5 chunks over`);
+    // How many reads the slow poem takes is the machine's to decide (pieces 20 ms apart may
+    // arrive together): the count of chunks is checked on fakes, in the unit tests.
+    expect(stderr).toMatch(/timeline of 3 addresses \(2 poems, 1 failed, \d+ chunks over /);
     expect(stderr).toContain(`written to ${file}`);
     const html = await readFile(file, 'utf8');
     const lanes = [...html.matchAll(/<g class="lane" data-lane="(\d)" data-address="([^"]+)"/g)]
@@ -48,7 +50,6 @@ describe('get-poetry --timeline', () => {
 
   it('writes SVG for a .svg file', async () => {
     const peer = await startPoetryPeer('a poem\n');
-    peers.push(peer);
     const file = join(dir, 'run.svg');
     const { status } = await runCli('get-poetry', ['--quiet', '--timeline', file, peer.address]);
     expect(status).toBe(0);
@@ -57,7 +58,6 @@ describe('get-poetry --timeline', () => {
 
   it('refuses a timeline it could not write, before fetching anything', async () => {
     const peer = await startPoetryPeer('a poem\n');
-    peers.push(peer);
     const file = join(dir, 'no-such-folder', 'run.html');
     const { status, stderr } = await runCli('get-poetry', ['--timeline', file, peer.address]);
     expect(status).toBe(1);

@@ -2,15 +2,15 @@
 // cannot have (status 1), and stopping on SIGTERM or Ctrl-C with readers in flight (status 0).
 
 import { readFileSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import * as net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch.js';
 import { binaryPoem, expectSameBytes } from '../helpers/server-memory.js';
-import { killAllServers, runServer, startServer } from '../helpers/server-process.js';
-import { connectRaw, destroyAllReaders, readPoem } from '../helpers/server-reader.js';
+import { runServer, startServer, stopServersAndReaders } from '../helpers/server-process.js';
+import { connectRaw, readPoem } from '../helpers/server-reader.js';
 
 const ODE = fileURLToPath(new URL('../fixtures/server/multibyte-ode.txt', import.meta.url));
 const ODE_BYTES = readFileSync(ODE);
@@ -27,21 +27,18 @@ const listeners = new Set<net.Server>();
 let longPoem: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'poetry-server-cli-'));
+  dir = await scratchDir('poetry-server-cli-');
   longPoem = join(dir, 'long.bin');
   await writeFile(longPoem, binaryPoem(16 << 20, 3));
 });
 
 afterEach(async () => {
-  destroyAllReaders();
-  await killAllServers();
+  await stopServersAndReaders();
   for (const listener of listeners) listener.close();
   listeners.clear();
 });
 
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(removeScratchDirs);
 
 /** Holds a port on 127.0.0.1 for the length of the test. */
 function holdPort(): Promise<number> {

@@ -1,5 +1,6 @@
 // The get-poetry command's options and its run, on the fake reactor with fake terminals.
 
+import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/cli/command.js';
 import {
@@ -41,6 +42,17 @@ function parse(args: string[]): GetPoetryOptions {
   const program = getPoetryProgram();
   program.parse(args, { from: 'user' });
   return program.opts<GetPoetryOptions>();
+}
+
+/** The error commander throws for `args` (it never exits the process: see createProgram). */
+function parseError(args: string[]): CommanderError {
+  try {
+    parse(args);
+  } catch (error) {
+    if (error instanceof CommanderError) return error;
+    throw error;
+  }
+  throw new Error(`${JSON.stringify(args)} parsed without an error`);
 }
 
 function fakeIO(tty = false) {
@@ -146,6 +158,47 @@ describe('get-poetry options', () => {
     expect(() => parseAddressArguments(['10000', '1e4'])).toThrow(UsageError);
     expect(() => parseAddressArguments(['1e4'])).toThrow(/"1e4"/);
   });
+
+  it.each([
+    '',
+    '0x2711',
+    '1e4',
+    ' 1',
+    '0',
+    '65536',
+    'localhost:',
+    ':1',
+    '::1:10000',
+    '[::1]',
+    'host:port',
+  ])('refuses the address %j with a usage error that names it', (argument) => {
+    expect(() => parseAddressArguments(['10000', argument])).toThrow(UsageError);
+    expect(() => parseAddressArguments(['10000', argument])).toThrow(
+      `invalid address ${JSON.stringify(argument)}`,
+    );
+  });
+
+  it.each([
+    ['--timeout', '-1'],
+    ['--idle-timeout', 'NaN'],
+    ['--concurrency', '0'],
+    ['--max-bytes', '1e6'],
+  ])('refuses %s %s with a usage error that names the option', (option, value) => {
+    const error = parseError([option, value, '10000']);
+    expect(error).toBeInstanceOf(CommanderError);
+    expect(error.exitCode).not.toBe(0);
+    expect(error.message).toContain(option);
+  });
+
+  it('refuses to run without an address', () => {
+    expect(parseError([]).message).toContain("missing required argument 'address'");
+  });
+
+  it('lists its usage in --help', () => {
+    expect(getPoetryProgram().helpInformation()).toContain(
+      'Usage: get-poetry [options] <address...>',
+    );
+  });
 });
 
 describe('runGetPoetry', () => {
@@ -170,6 +223,59 @@ describe('runGetPoetry', () => {
     );
     expect(await run).toBe(1);
     expect(stderr.text()).toContain('1 failed:\n  127.0.0.1:2: connection refused\n');
+  });
+
+  it('gives up on silence after --idle-timeout and on a slow poem after --timeout, in plain words', async () => {
+    const { io, reactor, stderr } = fakeIO();
+    const run = runGetPoetry(
+      addresses(1, 2),
+      parse(['--idle-timeout', '0.3', '--timeout', '1', '1']),
+      io,
+    );
+    reactor.tcpClients[0]!.accept();
+    const trickle = reactor.tcpClients[1]!.accept() as PoetryProtocol;
+    for (let i = 0; i < 10; i++) {
+      reactor.advance(0.1);
+      trickle.dataReceived(Buffer.from('x'));
+    }
+    reactor.advance(0.1);
+    expect(await run).toBe(1);
+    expect(stderr.text()).toContain(
+      '2 failed:\n  127.0.0.1:1: no data for 0.3 s\n  127.0.0.1:2: no complete poem after 1 s\n',
+    );
+  });
+
+  it('prints one JSON document of poems and failures in argument order with --json', async () => {
+    const { io, reactor, stdout } = fakeIO();
+    const run = runGetPoetry(
+      parseAddressArguments(['[::1]:7', '10000', '127.0.0.1:3']),
+      parse(['--json', '1']),
+      io,
+    );
+    serve(reactor.tcpClients[0]!, '');
+    serve(reactor.tcpClients[1]!, 'a poem\n');
+    reactor.tcpClients[2]!.fail(
+      new ConnectionRefusedError('connection refused', { address: '127.0.0.1:3' }),
+    );
+    expect(await run).toBe(1);
+    expect(JSON.parse(stdout.text())).toEqual({
+      poems: [{ index: 2, address: 'localhost:10000', bytes: 7, text: 'a poem\n' }],
+      failures: [
+        {
+          index: 1,
+          address: '[::1]:7',
+          code: 'ERR_EMPTY_POEM',
+          message: 'the server closed the connection without sending a poem',
+        },
+        {
+          index: 3,
+          address: '127.0.0.1:3',
+          code: 'ERR_CONNECTION_REFUSED',
+          message: 'connection refused',
+        },
+      ],
+      elapsedSeconds: 0,
+    });
   });
 
   it('passes the timeouts, size cap and concurrency on to the fetches', async () => {

@@ -17,8 +17,7 @@ import {
 import {
   binaryPoem,
   expectSameBytes,
-  ManualDisk,
-  MemoryPoetryServer,
+  serveFromDisk,
   settle,
   writeSizes,
 } from '../../helpers/server-memory.js';
@@ -41,11 +40,7 @@ describe('BufferPoemSource', () => {
 describe('FilePoemSource under the poetry protocol', () => {
   it('reads one block for many paced chunks, and nothing until the disk answers', async () => {
     const poem = binaryPoem(10 * KiB);
-    const disk = new ManualDisk(poem);
-    const server = new MemoryPoetryServer(new FilePoemSource(disk, poem.length, 'big.txt'), {
-      delay: 1,
-      numBytes: 10,
-    });
+    const { server, disk } = serveFromDisk(poem, { delay: 1, numBytes: 10 });
     const { transport } = server.connect();
     expect(transport.written).toEqual([]);
     expect(disk.reads).toEqual([{ position: 0, length: 4 * KiB }]);
@@ -59,10 +54,7 @@ describe('FilePoemSource under the poetry protocol', () => {
 
   it('streams a large poem in fast mode in bounded blocks, pausing with the transport', async () => {
     const poem = binaryPoem(200 * KiB + 123);
-    const disk = new ManualDisk(poem);
-    const server = new MemoryPoetryServer(new FilePoemSource(disk, poem.length, 'big.bin'), {
-      delay: 0,
-    });
+    const { server, disk } = serveFromDisk(poem, { delay: 0 });
     const { protocol, transport } = server.connect();
     await disk.complete();
     expect(writeSizes(transport)).toEqual([64 * KiB]);
@@ -84,10 +76,7 @@ describe('FilePoemSource under the poetry protocol', () => {
 
   it('writes nothing when a disk read completes after the reader has gone', async () => {
     const poem = binaryPoem(100 * KiB);
-    const disk = new ManualDisk(poem);
-    const server = new MemoryPoetryServer(new FilePoemSource(disk, poem.length, 'big.bin'), {
-      delay: 0,
-    });
+    const { server, disk } = serveFromDisk(poem, { delay: 0 });
     const { protocol, transport } = server.connect();
     protocol.connectionLost(new ConnectionLost('connection reset by peer'));
     await disk.complete();
@@ -98,10 +87,7 @@ describe('FilePoemSource under the poetry protocol', () => {
 
   it('cuts the reader, never closing cleanly, when a read fails', async () => {
     const poem = binaryPoem(100 * KiB);
-    const disk = new ManualDisk(poem);
-    const server = new MemoryPoetryServer(new FilePoemSource(disk, poem.length, 'big.bin'), {
-      delay: 0,
-    });
+    const { server, disk } = serveFromDisk(poem, { delay: 0 });
     const { protocol, transport } = server.connect({ host: '127.0.0.1', port: 9 });
     await disk.complete();
     await disk.fail(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }));
@@ -116,10 +102,7 @@ describe('FilePoemSource under the poetry protocol', () => {
 
   it('cuts the reader when the file got shorter than it was when opened', async () => {
     const poem = binaryPoem(100 * KiB);
-    const disk = new ManualDisk(poem);
-    const server = new MemoryPoetryServer(new FilePoemSource(disk, poem.length, 'big.bin'), {
-      delay: 0,
-    });
+    const { server, disk } = serveFromDisk(poem, { delay: 0 });
     const { transport } = server.connect();
     disk.content = poem.subarray(0, 64 * KiB);
     await disk.completeAll();
@@ -130,11 +113,7 @@ describe('FilePoemSource under the poetry protocol', () => {
 
   it('sends chunks larger than a block across several reads', async () => {
     const poem = binaryPoem(300 * KiB);
-    const disk = new ManualDisk(poem);
-    const server = new MemoryPoetryServer(new FilePoemSource(disk, poem.length, 'big.bin'), {
-      delay: 1,
-      numBytes: 100 * KiB,
-    });
+    const { server, disk } = serveFromDisk(poem, { delay: 1, numBytes: 100 * KiB });
     const { transport } = server.connect();
     await disk.completeAll();
     expect(transport.value().length).toBe(100 * KiB);
@@ -145,11 +124,7 @@ describe('FilePoemSource under the poetry protocol', () => {
 
   it('sends the rest at once when told to finish while a read is pending', async () => {
     const poem = binaryPoem(10 * KiB);
-    const disk = new ManualDisk(poem);
-    const server = new MemoryPoetryServer(new FilePoemSource(disk, poem.length, 'big.bin'), {
-      delay: 1,
-      numBytes: 10,
-    });
+    const { server, disk } = serveFromDisk(poem, { delay: 1, numBytes: 10 });
     const { protocol, transport } = server.connect();
     protocol.finishNow();
     await disk.completeAll();

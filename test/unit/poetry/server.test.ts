@@ -1,7 +1,7 @@
 // The poetry server protocol and factory on the fake reactor: schedule, fast mode, readers
 // leaving, half-close, flow control, the connection cap, the watchdog and shutdown.
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConnectionDone, ConnectionLost } from '../../../src/internet/errors.js';
 import { Protocol } from '../../../src/internet/protocol.js';
 import {
@@ -18,6 +18,7 @@ import {
   binaryPoem,
   MemoryPoetryServer,
   RecordingLogger,
+  serveFromDisk,
   settle,
   writeSizes,
 } from '../../helpers/server-memory.js';
@@ -338,6 +339,41 @@ describe('PoetryServerProtocol: a reader that does not read', () => {
     expect(writeSizes(transport)).toEqual([10, 10]);
     server.reactor.advance(0.5);
     expect(writeSizes(transport)).toEqual([10, 10, 10]);
+  });
+
+  it('sets no timer and reads nothing more while readers that do not read hold it off, however long', async () => {
+    // As the TCP transport does when a reader's socket buffer is full: pause the producer.
+    const paced = new MemoryPoetryServer(binaryPoem(4096), { delay: 0.01, numBytes: 64 });
+    const poem = binaryPoem(256 * 1024);
+    const { server: fast, disk } = serveFromDisk(poem, { delay: 0 });
+    const readers = [];
+    for (let i = 0; i < 40; i++) {
+      for (const server of [paced, fast]) {
+        const reader = server.connect();
+        reader.protocol.pauseProducing();
+        readers.push(reader);
+      }
+    }
+    await disk.completeAll(); // each fast reader's first block waits: none is written
+    paced.reactor.advance(0.01); // each paced reader's second chunk comes due, and waits
+    const pacedCalls = vi.spyOn(paced.reactor, 'callLater');
+    const fastCalls = vi.spyOn(fast.reactor, 'callLater');
+    const readsBefore = disk.reads.length;
+
+    for (let second = 0; second < 1000; second++) {
+      paced.reactor.advance(1);
+      fast.reactor.advance(1);
+    }
+    expect(pacedCalls).not.toHaveBeenCalled();
+    expect(fastCalls).not.toHaveBeenCalled();
+    expect(paced.reactor.getDelayedCalls()).toEqual([]);
+    expect(fast.reactor.getDelayedCalls()).toEqual([]);
+    expect(disk.reads).toHaveLength(readsBefore);
+    expect(disk.pending).toEqual([]);
+    for (const { transport } of readers) {
+      expect(transport.value().length).toBeLessThanOrEqual(64);
+      expect(transport.disconnecting).toBe(false);
+    }
   });
 
   it('cuts a reader that takes nothing for the stall timeout', async () => {
