@@ -136,6 +136,21 @@ export function connectErrorFrom(error: unknown, address: string): ConnectError 
   }
 }
 
+/** Turns a failed host name lookup into a `DNSLookupError` for the connection to `address`. */
+export function dnsLookupErrorFrom(error: unknown, address: string): DNSLookupError {
+  switch (systemErrorCode(error)) {
+    case 'ENOTFOUND':
+    case 'EAI_NONAME':
+    case 'EAI_NODATA':
+      return new DNSLookupError('host name not found', { address, cause: error });
+    default:
+      return new DNSLookupError(`host name lookup failed: ${describeSystemError(error)}`, {
+        address,
+        cause: error,
+      });
+  }
+}
+
 /** Turns the error that ended an open connection into a `ConnectionLost`. */
 export function connectionLostFrom(error: unknown, address: string | undefined): ConnectionLost {
   return new ConnectionLost(describeSystemError(error), { address, cause: error });

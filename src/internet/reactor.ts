@@ -17,14 +17,8 @@ import type {
   ListenOptions,
 } from './interfaces.js';
 import { checkDelay, checkTimeout } from './limits.js';
-import {
-  type LookupFunction,
-  lookupWithLocalhost,
-  type OwnedResource,
-  TCPConnector,
-  type TCPOwner,
-  TCPPort,
-} from './tcp.js';
+import { HostResolver, type LookupFunction } from './resolver.js';
+import { type OwnedResource, TCPConnector, type TCPOwner, TCPPort } from './tcp.js';
 import { TimerQueue } from './timer-queue.js';
 
 export { DEFAULT_CONNECT_TIMEOUT_SECONDS };
@@ -35,7 +29,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export interface ReactorOptions {
   /** Where exceptions from protocol, factory and user code go. Default: one line on stderr. */
   reportError?: ErrorReporter;
-  /** Resolves host names for connectTCP; for tests and custom resolvers. Default dns.lookup. */
+  /**
+   * Resolves host names for connectTCP; for tests and custom resolvers. Default dns.lookup. It
+   * is called with `{ all: true }`. The reactor asks it once per name (connections that ask while
+   * it runs share the lookup) and reuses the answer for a minute, or until the reactor stops;
+   * `localhost` is always 127.0.0.1 and ::1 and never asked about; IP addresses never are.
+   */
   lookup?: LookupFunction;
   /** Where time comes from. Default: Node's timers; a test passes a fake `Clock`. */
   clock?: IReactorTime;
@@ -58,8 +57,12 @@ export const reportErrorToStderr: ErrorReporter = (error, where) => {
  * Lifecycle: idle → `run()` → running → `stop()` → idle. Connecting, listening and calling later
  * work whether or not it is running (Node's loop always runs); `run()` only holds the process
  * open and resolves when `stop()` is called. `stop()` stops every listening port, cancels every
- * pending call, and aborts every connection and connection attempt still open; a stopped
- * reactor can run again.
+ * pending call, aborts every connection and connection attempt still open, and forgets the host
+ * names it has looked up; a stopped reactor can run again.
+ *
+ * Host names: each is looked up once and the answer shared by every connection to it, for a
+ * minute (see HostResolver); a failed lookup fails every connection that was waiting on it with
+ * DNSLookupError.
  */
 export class Reactor implements IReactor {
   readonly #reportError: ErrorReporter;
@@ -70,6 +73,7 @@ export class Reactor implements IReactor {
   #stopped: (() => void) | undefined = undefined;
   #keepAlive: NodeJS.Timeout | undefined = undefined;
   readonly #tcpOwner: TCPOwner;
+  readonly #resolver: HostResolver;
 
   constructor(options: ReactorOptions = {}) {
     this.#reportError = options.reportError ?? reportErrorToStderr;
@@ -79,11 +83,12 @@ export class Reactor implements IReactor {
       wakeAfter: (seconds, wake) => this.#wakeAfter(seconds, wake),
       run: (call) => this.#runDue(call),
     });
+    this.#resolver = new HostResolver(options.lookup, this);
     this.#tcpOwner = {
       seconds: () => this.seconds(),
       callLater: this.callLater.bind(this),
       reportError: (error, where) => this.reportError(error, where),
-      lookup: lookupWithLocalhost(options.lookup),
+      resolver: this.#resolver,
       track: (resource) => this.#owned.add(resource),
       untrack: (resource) => this.#owned.delete(resource),
     };
@@ -149,6 +154,7 @@ export class Reactor implements IReactor {
     this.#keepAlive = undefined;
     for (const call of this.#timers.pending()) call.cancel();
     for (const resource of [...this.#owned]) resource.shutdown();
+    this.#resolver.clear();
     stopped();
   }
 

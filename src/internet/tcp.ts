@@ -1,10 +1,9 @@
 // The TCP adapter: transports, connectors and listening ports over node:net. The only module
 // of the project that touches a socket.
 
-import type * as dns from 'node:dns';
-import { createRequire } from 'node:module';
 import * as net from 'node:net';
 import { formatAddress } from './address.js';
+import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from './defaults.js';
 import {
   CannotListenError,
   ConnectError,
@@ -14,6 +13,8 @@ import {
   connectErrorFrom,
   connectionLostFrom,
   describeSystemError,
+  dnsLookupErrorFrom,
+  systemErrorCode,
   UserCancelledError,
 } from './errors.js';
 import type {
@@ -32,13 +33,17 @@ import type {
   ListenOptions,
 } from './interfaces.js';
 import { Protocol } from './protocol.js';
+import type { HostAddress, HostAnswer, HostResolver } from './resolver.js';
 
-export type LookupFunction = net.LookupFunction;
+export type { LookupFunction } from './resolver.js';
 
 /** What the TCP adapter needs from the reactor that owns its connections. */
 export interface TCPOwner extends IReactorTime {
   reportError: ErrorReporter;
-  lookup: LookupFunction | undefined;
+  /** Host names to addresses, for connectors to names. */
+  resolver: HostResolver;
+  /** For tests only: opens a connecting socket in place of `net.connect`. */
+  openSocket?: (options: net.TcpNetConnectOpts) => net.Socket;
   /** Something the owner closes when it stops. */
   track(resource: OwnedResource): void;
   untrack(resource: OwnedResource): void;
@@ -54,33 +59,6 @@ interface TransportHolder {
 /** A connection, connector or port that a stopping reactor must close. */
 export interface OwnedResource {
   shutdown(): void;
-}
-
-const require = createRequire(import.meta.url);
-let dnsLookup: LookupFunction | undefined;
-
-/** node:dns's lookup, loaded when a name is first looked up: many runs use IP addresses only. */
-function systemLookup(): LookupFunction {
-  dnsLookup ??= (require('node:dns') as typeof dns).lookup as LookupFunction;
-  return dnsLookup;
-}
-
-/**
- * `localhost` is always loopback (RFC 6761), but many /etc/hosts files list only one of
- * 127.0.0.1 and ::1. Offering both lets happy-eyeballs find a server on either.
- */
-export function lookupWithLocalhost(base: LookupFunction | undefined): LookupFunction {
-  return (hostname, options, callback) => {
-    if (hostname.toLowerCase() !== 'localhost' || !options.all || options.family) {
-      (base ?? systemLookup())(hostname, options, callback);
-      return;
-    }
-    const all = [
-      { address: '127.0.0.1', family: 4 },
-      { address: '::1', family: 6 },
-    ];
-    (callback as (err: null, addresses: dns.LookupAddress[]) => void)(null, all);
-  };
 }
 
 /** The names of `T`'s methods, optional ones included. */
@@ -352,7 +330,7 @@ export class TCPTransport implements ITransport, OwnedResource {
   ): void {
     const transport = this[kTransport];
     if (transport !== undefined) transport.#error ??= error;
-    else this[kConnector]?.connectError(error);
+    else this[kConnector]?.connectError(error, this);
   };
 
   static readonly #onDrain = function socketDrain(this: TransportSocket): void {
@@ -450,6 +428,17 @@ export class TCPTransport implements ITransport, OwnedResource {
  * An outgoing TCP connection attempt. States: disconnected → connecting → connected →
  * disconnected, or connecting → disconnected when the attempt fails. `connect()` again from
  * disconnected retries with the same factory.
+ *
+ * An IP destination is connected to directly. A host name is resolved by the owner's resolver
+ * (once per name, shared by every connector), and its addresses are tried in turn, each with
+ * node:net given the IP literal, so Node neither looks the name up again nor races the
+ * addresses by itself. The connect timeout covers the lookup and every address: each address
+ * but the last is given an even share of the time left when it starts (half of it for the
+ * first of two); one that has not answered by then is left trying while the next starts, and
+ * whichever connects first is the connection. The attempt fails when every address has failed
+ * (with the first failure) or when the whole timeout is up (ConnectTimeoutError), never sooner
+ * because one address was slow. With no timeout, each address but the last is given
+ * DEFAULT_CONNECT_TIMEOUT_SECONDS before the next starts.
  */
 export class TCPConnector implements IConnector, OwnedResource, TransportHolder {
   state: 'disconnected' | 'connecting' | 'connected' = 'disconnected';
@@ -458,11 +447,27 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
   readonly #factory: IClientFactory;
   readonly #timeoutSeconds: number;
   readonly #readBuffer: Uint8Array | undefined;
+  /** The newest socket trying to connect, then the connected one. */
   #socket: net.Socket | undefined = undefined;
+  /** Sockets of earlier addresses, left trying after their share of the time (rarely any). */
+  #earlier: net.Socket[] | undefined = undefined;
   #transport: TCPTransport | undefined = undefined;
+  /** Fires when the newest address's share of the time is up, or else at the timeout. */
   #timeoutCall: IDelayedCall | undefined = undefined;
   #factoryStarted = false;
   #label: string | undefined = undefined;
+  /** The name's addresses, while connecting to a host name; undefined for an IP destination. */
+  #candidates: readonly HostAddress[] | undefined = undefined;
+  /** The index in #candidates of the next address to try. */
+  #nextCandidate = 0;
+  /** Reactor seconds at which the attempt times out; Infinity with no timeout. */
+  #deadline = Number.POSITIVE_INFINITY;
+  /** Whether #timeoutCall ends the newest address's share rather than the attempt. */
+  #shareTimer = false;
+  /** The first failure of an address, reported if every address fails. */
+  #firstError: Error | undefined = undefined;
+  /** Counts connect() calls, so a lookup answering an earlier attempt is ignored. */
+  #attempt = 0;
 
   /** `timeoutSeconds`: 0 for none; from `options`, the read buffer and the address's name. */
   constructor(
@@ -505,41 +510,39 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     callHook(this.#owner.reportError, this.#factory, 'startedConnecting', this);
     if (this.state !== 'connecting') return; // startedConnecting gave up
 
-    const { host, port } = this.#destination;
-    let socket: net.Socket;
-    try {
-      const readBuffer = this.#readBuffer;
-      socket = net.connect({
-        host,
-        port,
-        allowHalfOpen: true,
-        lookup: this.#owner.lookup,
-        // Reads land in the caller's buffer, and go to the transport without a 'data' event.
-        ...(readBuffer === undefined
-          ? {}
-          : { onread: { buffer: readBuffer, callback: TCPTransport.onSocketRead } }),
-      });
-    } catch (error) {
-      // Bad arguments throw synchronously; report them the way every other failure arrives.
-      const reason = new ConnectError(describeSystemError(error), {
-        address: this.label,
-        cause: error,
-      });
-      queueMicrotask(() => this.#fail(reason));
+    const attempt = ++this.#attempt;
+    this.#candidates = undefined;
+    this.#firstError = undefined;
+    const timeout = this.#timeoutSeconds;
+    const host = this.#destination.host;
+    const family = net.isIP(host);
+    if (family !== 0) {
+      this.#open(host, family);
+      if (timeout > 0) this.#arm(timeout, false);
       return;
     }
-    this.#socket = socket;
-    (socket as ConnectorSocket)[kConnector] = this;
-    socket.on('error', TCPTransport.onSocketError);
-    socket.on('connect', TCPConnector.#onConnect);
-    if (this.#timeoutSeconds > 0) {
-      this.#timeoutCall = this.#owner.callLater(this.#timeoutSeconds, this.#onTimeout);
+    this.#deadline = timeout > 0 ? this.#owner.seconds() + timeout : Number.POSITIVE_INFINITY;
+    const resolver = this.#owner.resolver;
+    const answer = resolver.cached(host);
+    if (answer?.addresses !== undefined) {
+      this.#tryCandidates(answer.addresses);
+    } else if (answer !== undefined) {
+      // A failure kept from an earlier lookup arrives later, as every other failure does.
+      queueMicrotask(() => {
+        if (this.#attempt === attempt) this.#resolved(answer);
+      });
+    } else {
+      resolver.resolve(host, (resolved) => {
+        if (this.#attempt === attempt) this.#resolved(resolved);
+      });
     }
+    // The timeout covers the lookup too; #tryCandidates armed it already when it began.
+    if (timeout > 0 && this.#timeoutCall === undefined) this.#arm(timeout, false);
   }
 
   stopConnecting(): void {
     if (this.state !== 'connecting') return;
-    this.#socket?.destroy();
+    this.#dropAttempts(undefined);
     this.#fail(new UserCancelledError('connection attempt cancelled', { address: this.label }));
   }
 
@@ -553,20 +556,53 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     else if (this.state === 'connected') this.#transport?.abortConnection();
   }
 
-  /** For the shared socket error listener only: the attempt failed. */
-  connectError(error: Error): void {
+  /** For the shared socket error listener only: `socket`'s attempt failed. */
+  connectError(error: Error, socket: net.Socket): void {
     if (this.state !== 'connecting') return; // after connecting, the transport owns errors
-    this.#fail(connectErrorFrom(error, this.label));
+    if (socket === this.#socket) this.#socket = undefined;
+    else if (!this.#forgetEarlier(socket)) return;
+    const code = systemErrorCode(error);
+    if (code === 'EMFILE' || code === 'ENFILE') {
+      // Another address would fail the same way; the caller may wait for descriptors and retry.
+      this.#dropAttempts(undefined);
+      this.#fail(connectErrorFrom(error, this.label));
+      return;
+    }
+    this.#firstError ??= error;
+    const candidates = this.#candidates;
+    if (this.#socket === undefined && candidates !== undefined) {
+      if (this.#nextCandidate < candidates.length) {
+        this.#tryNext(); // this address has answered: the next one need not wait its turn
+        return;
+      }
+    }
+    if (this.#socket === undefined && this.#earlier === undefined) {
+      this.#fail(connectErrorFrom(this.#firstError, this.label));
+    }
   }
 
-  static readonly #onConnect = function connected(this: ConnectorSocket): void {
-    this[kConnector].#connected();
+  static readonly #onConnect = function connected(this: Partial<ConnectorSocket>): void {
+    // An abandoned attempt (see #abandon) has no connector left to tell.
+    const connector = this[kConnector];
+    if (connector !== undefined) connector.#connected(this as net.Socket);
   };
 
   readonly #onTimeout = (): void => {
     this.#timeoutCall = undefined;
     if (this.state !== 'connecting') return;
-    this.#socket?.destroy();
+    if (this.#shareTimer) {
+      // The newest address has had its share: it keeps trying, and the next one starts.
+      this.#shareTimer = false;
+      const socket = this.#socket;
+      this.#socket = undefined;
+      if (socket !== undefined) {
+        if (this.#earlier === undefined) this.#earlier = [socket];
+        else this.#earlier.push(socket);
+      }
+      this.#tryNext();
+      return;
+    }
+    this.#dropAttempts(undefined);
     this.#fail(
       new ConnectTimeoutError(`no connection after ${this.#timeoutSeconds} s`, {
         address: this.label,
@@ -574,16 +610,124 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     );
   };
 
-  #connected(): void {
+  /** The lookup of the destination's name has answered. */
+  #resolved(answer: HostAnswer): void {
+    if (this.state !== 'connecting') return;
+    if (answer.addresses !== undefined) this.#tryCandidates(answer.addresses);
+    else this.#fail(dnsLookupErrorFrom(answer.error, this.label));
+  }
+
+  #tryCandidates(candidates: readonly HostAddress[]): void {
+    this.#candidates = candidates;
+    this.#nextCandidate = 0;
+    this.#tryNext();
+  }
+
+  /** Starts the next address, and arms the timer for its share of the time or the timeout. */
+  #tryNext(): void {
+    const candidates = this.#candidates!;
+    const index = this.#nextCandidate++;
+    const candidate = candidates[index]!;
+    this.#open(candidate.address, candidate.family);
+    const left = this.#deadline - this.#owner.seconds();
+    const after = candidates.length - index - 1;
+    if (after > 0) {
+      // An even split of what is left among this address and those after it.
+      const share =
+        left === Number.POSITIVE_INFINITY ? DEFAULT_CONNECT_TIMEOUT_SECONDS : left / (after + 1);
+      this.#arm(Math.max(0, share), true);
+    } else if (left !== Number.POSITIVE_INFINITY) {
+      this.#arm(Math.max(0, left), false);
+    } else {
+      this.#cancelTimeout();
+    }
+  }
+
+  /** Opens a socket to the IP literal `host`; it becomes the newest attempt. */
+  #open(host: string, family: number): void {
+    let socket: net.Socket;
+    try {
+      const readBuffer = this.#readBuffer;
+      socket = (this.#owner.openSocket ?? net.connect)({
+        host,
+        port: this.#destination.port,
+        family,
+        autoSelectFamily: false,
+        allowHalfOpen: true,
+        // Reads land in the caller's buffer, and go to the transport without a 'data' event.
+        ...(readBuffer === undefined
+          ? {}
+          : { onread: { buffer: readBuffer, callback: TCPTransport.onSocketRead } }),
+      });
+    } catch (error) {
+      // Bad arguments throw synchronously; report them the way every other failure arrives.
+      const reason = new ConnectError(describeSystemError(error), {
+        address: this.label,
+        cause: error,
+      });
+      queueMicrotask(() => {
+        this.#dropAttempts(undefined);
+        this.#fail(reason);
+      });
+      return;
+    }
+    this.#socket = socket;
+    (socket as ConnectorSocket)[kConnector] = this;
+    socket.on('error', TCPTransport.onSocketError);
+    socket.on('connect', TCPConnector.#onConnect);
+  }
+
+  /** Arms #timeoutCall `seconds` from now, for a share of the time or for the timeout. */
+  #arm(seconds: number, share: boolean): void {
+    this.#cancelTimeout();
+    this.#shareTimer = share;
+    this.#timeoutCall = this.#owner.callLater(seconds, this.#onTimeout);
+  }
+
+  #connected(socket: net.Socket): void {
     if (this.state !== 'connecting') return;
     this.#cancelTimeout();
+    // An IP destination is the peer already, and so is the address the newest attempt went to;
+    // asking the socket would cost a system call. An earlier attempt's socket is asked.
+    const candidates = this.#candidates;
+    const peer: Address | undefined =
+      candidates === undefined
+        ? this.#destination
+        : socket === this.#socket
+          ? { host: candidates[this.#nextCandidate - 1]!.address, port: this.#destination.port }
+          : undefined;
+    this.#dropAttempts(socket);
+    this.#socket = socket;
     this.state = 'connected';
-    const socket = this.#socket!;
     const transport = new TCPTransport(socket, this.#owner, this, this.#readBuffer !== undefined);
     this.#transport = transport;
-    // An IP destination is the peer already; asking the socket would cost a system call.
-    const peer = net.isIP(this.#destination.host) ? this.#destination : transport.getPeer();
-    startProtocol(transport, this.#factory, peer, this.#owner.reportError);
+    startProtocol(transport, this.#factory, peer ?? transport.getPeer(), this.#owner.reportError);
+  }
+
+  /** Destroys every connecting socket but `keep`, and stops listening to them. */
+  #dropAttempts(keep: net.Socket | undefined): void {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket !== undefined && socket !== keep) TCPConnector.#abandon(socket);
+    const earlier = this.#earlier;
+    if (earlier === undefined) return;
+    this.#earlier = undefined;
+    for (const other of earlier) if (other !== keep) TCPConnector.#abandon(other);
+  }
+
+  /** Takes `socket` out of the earlier attempts; false if it is not one of them. */
+  #forgetEarlier(socket: net.Socket): boolean {
+    const earlier = this.#earlier;
+    const index = earlier === undefined ? -1 : earlier.indexOf(socket);
+    if (index === -1) return false;
+    earlier!.splice(index, 1);
+    if (earlier!.length === 0) this.#earlier = undefined;
+    return true;
+  }
+
+  static #abandon(socket: net.Socket): void {
+    (socket as Partial<ConnectorSocket>)[kConnector] = undefined;
+    socket.destroy();
   }
 
   /** For its transport only: the connection has ended. */
