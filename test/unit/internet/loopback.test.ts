@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connectInMemory } from '../../../src/testing/loopback.js';
-import { RecordingProtocol } from '../../contract/transport-contract.js';
+import { RecordingProtocol } from '../../contract/harness.js';
 
 describe('connectInMemory', () => {
   it.each([1, 2, 7])('delivers writes in pieces of at most %i bytes, in order', (chunkSize) => {
