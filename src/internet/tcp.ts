@@ -352,7 +352,8 @@ export class TCPTransport implements ITransport, OwnedResource {
 
   /** The hot path: no closure per chunk, just the call and its guard. */
   #dataReceived(data: Buffer): void {
-    if (this.#aborted) return;
+    // After loseConnection the socket reads only to drop what the peer still sends (as Twisted).
+    if (this.#aborted || this.#disconnecting) return;
     try {
       this.#protocol.dataReceived(data);
     } catch (error) {

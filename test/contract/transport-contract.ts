@@ -260,6 +260,20 @@ export function describeTransportContract(implementation: ContractImplementation
       expect(client.reason).toBeInstanceOf(ConnectionDone);
     });
 
+    it('delivers nothing more to a protocol once it has called loseConnection', async () => {
+      const server = new HalfCloseableProtocol();
+      const client = new RecordingProtocol();
+      client.onMade = (p) => p.transport!.loseConnection();
+      server.onReadClosed = (p) => {
+        p.transport!.write('an answer nobody waits for');
+        p.transport!.loseConnection();
+      };
+      await connectPair(world, server, client);
+      expect(await world.settle(client.lost)).toBeInstanceOf(ConnectionDone);
+      await world.settle(server.lost);
+      expect(client.events).toEqual(['connectionMade', 'connectionLost']);
+    });
+
     it('pauses a registered producer while the peer does not read, and resumes it when it does', async () => {
       const total = world.bytesToFillBuffers;
       const server = new FloodingProtocol(pattern(65536), total);
