@@ -142,7 +142,7 @@ export function describeReactorContract(implementation: ContractImplementation):
           'clientConnectionFailed UserCancelledError (disconnected)',
           'stopFactory',
         ]);
-        const { reason } = await factory.outcome;
+        const { reason } = await world.settle(factory.outcome);
         expect((reason as PoetryNowError).code).toBe('ERR_CANCELLED');
         connector.stopConnecting();
         await world.idle();
@@ -196,7 +196,7 @@ export function describeReactorContract(implementation: ContractImplementation):
           'clientConnectionFailed ConnectTimeoutError (disconnected)',
           'stopFactory',
         ]);
-        const { reason } = await factory.outcome;
+        const { reason } = await world.settle(factory.outcome);
         expect((reason as PoetryNowError).code).toBe('ERR_CONNECT_TIMEOUT');
         expect((reason as PoetryNowError).address).toBe(`${UNANSWERED_HOST}:10000`);
       });
@@ -209,11 +209,11 @@ export function describeReactorContract(implementation: ContractImplementation):
         world.advance(29.9);
         expect(byDefault.log).toHaveLength(2);
         world.advance(0.1);
-        expect((await byDefault.outcome).reason).toBeInstanceOf(ConnectTimeoutError);
+        expect((await world.settle(byDefault.outcome)).reason).toBeInstanceOf(ConnectTimeoutError);
         world.advance(1e6);
         expect(patient.state).toBe('connecting');
         patient.stopConnecting();
-        expect((await never.outcome).reason).toBeInstanceOf(UserCancelledError);
+        expect((await world.settle(never.outcome)).reason).toBeInstanceOf(UserCancelledError);
       });
 
       it('refuses connect() while connecting or connected', async () => {
