@@ -85,9 +85,9 @@ export class MemoryConnector implements IConnector {
     this.state = 'connecting';
     if (!this.#factoryStarted) {
       this.#factoryStarted = true;
-      this.factory.doStart();
+      this.#callFactory(() => this.factory.doStart(), 'doStart');
     }
-    this.factory.startedConnecting(this);
+    this.#callFactory(() => this.factory.startedConnecting(this), 'startedConnecting');
     if (this.timeoutSeconds > 0 && this.state === 'connecting') {
       this.#timeoutCall = this.#reactor.callLater(this.timeoutSeconds, () => {
         this.#timeoutCall = undefined;
@@ -151,6 +151,7 @@ export class MemoryConnector implements IConnector {
     this.#stopFactoryUnlessRetrying();
   }
 
+  /** Calls a factory hook as the TCP connector does: an exception is reported, not raised. */
   #callFactory(fn: () => void, hook: string): void {
     try {
       fn();
@@ -177,7 +178,10 @@ export class MemoryConnector implements IConnector {
     if (this.state !== 'connecting') throw new Error(`cannot fail while ${this.state}`);
     this.#cancelTimeout();
     this.state = 'disconnected';
-    this.factory.clientConnectionFailed(this, reason);
+    this.#callFactory(
+      () => this.factory.clientConnectionFailed(this, reason),
+      'clientConnectionFailed',
+    );
     this.#stopFactoryUnlessRetrying();
   }
 
@@ -188,7 +192,10 @@ export class MemoryConnector implements IConnector {
     if (this.state !== 'connected') throw new Error(`cannot lose a connection while ${this.state}`);
     this.state = 'disconnected';
     this.protocol!.connectionLost(reason);
-    this.factory.clientConnectionLost(this, reason);
+    this.#callFactory(
+      () => this.factory.clientConnectionLost(this, reason),
+      'clientConnectionLost',
+    );
     this.#stopFactoryUnlessRetrying();
   }
 
@@ -196,7 +203,7 @@ export class MemoryConnector implements IConnector {
   #stopFactoryUnlessRetrying(): void {
     if (this.state !== 'disconnected' || !this.#factoryStarted) return;
     this.#factoryStarted = false;
-    this.factory.doStop();
+    this.#callFactory(() => this.factory.doStop(), 'doStop');
   }
 
   #cancelTimeout(): void {

@@ -14,6 +14,7 @@ import {
   ReactorNotRunningError,
   UserCancelledError,
 } from '../../src/internet/errors.js';
+import type { IConnector } from '../../src/internet/interfaces.js';
 import {
   type ContractImplementation,
   type ContractWorld,
@@ -125,6 +126,21 @@ export function describeReactorContract(implementation: ContractImplementation):
           'clientConnectionFailed ConnectionRefusedError (disconnected)',
           'stopFactory',
         ]);
+      });
+
+      it('reports an exception thrown by a factory hook, and still stops the factory', async () => {
+        class Throwing extends RecordingClientFactory {
+          override clientConnectionFailed(connector: IConnector, reason: Error): void {
+            super.clientConnectionFailed(connector, reason);
+            throw new Error('bad errback');
+          }
+        }
+        const port = await closedPort(world);
+        const factory = new Throwing();
+        world.reactor.connectTCP(world.host, port, factory);
+        await world.settle(factory.outcome);
+        expect(world.reported).toEqual(['Throwing.clientConnectionFailed']);
+        expect(factory.log.at(-1)).toBe('stopFactory');
       });
 
       it('gives up an attempt at once with UserCancelledError on stopConnecting, even with a server there', async () => {

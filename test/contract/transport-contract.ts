@@ -316,6 +316,40 @@ export function describeTransportContract(implementation: ContractImplementation
       expect(Buffer.concat(kept).equals(poem)).toBe(false);
     });
 
+    it('stops a registered producer when its connection is lost, before connectionLost', async () => {
+      const order: string[] = [];
+      const server = new RecordingProtocol();
+      const client = new RecordingProtocol();
+      server.onMade = (p) => {
+        p.transport!.registerProducer({
+          pauseProducing: () => order.push('pauseProducing'),
+          resumeProducing: () => order.push('resumeProducing'),
+          stopProducing: () => order.push('stopProducing'),
+        });
+      };
+      await connectPair(world, server, client);
+      server.lost.then(() => order.push('connectionLost'));
+      client.transport!.abortConnection();
+      await world.settle(server.lost);
+      expect(order).toEqual(['stopProducing', 'connectionLost']);
+    });
+
+    it('reports an exception thrown by connectionMade and aborts that connection, once', async () => {
+      class ExplodingAtStart extends RecordingProtocol {
+        override connectionMade(): void {
+          super.connectionMade();
+          throw new Error('bad greeting');
+        }
+      }
+      const server = new RecordingProtocol();
+      const client = new ExplodingAtStart();
+      await connectPair(world, server, client);
+      expect(await world.settle(client.lost)).toBeInstanceOf(ConnectionAborted);
+      expect(await world.settle(server.lost)).toBeInstanceOf(ConnectionLost);
+      expect(world.reported).toEqual(['ExplodingAtStart.makeConnection']);
+      expect(client.events).toEqual(['connectionMade', 'connectionLost']);
+    });
+
     it('reports an exception thrown by dataReceived and aborts that connection, once', async () => {
       class Exploding extends RecordingProtocol {
         override dataReceived(data: Buffer): void {
