@@ -329,7 +329,7 @@ export function describeReactorContract(implementation: ContractImplementation):
         expect(() => reactor.run()).toThrow(ReactorAlreadyRunningError);
         reactor.stop();
         expect(reactor.running).toBe(false);
-        await expect(running).resolves.toBeUndefined();
+        await expect(world.settle(running)).resolves.toBeUndefined();
       });
 
       it('stop(): cancels calls, gives up attempts and stops ports at once, and aborts connections', async () => {
