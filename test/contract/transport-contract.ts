@@ -205,6 +205,27 @@ export function describeTransportContract(implementation: ContractImplementation
       expect(client.byteCount).toBeLessThan(written);
     });
 
+    it('still resets the peer on abortConnection while loseConnection waits to flush', async () => {
+      const server = new RecordingProtocol();
+      const client = new RecordingProtocol();
+      let written = 0;
+      client.onMade = (p) => p.transport!.write('go');
+      server.onData = (p) => {
+        const poem = pattern(world.bytesToFillBuffers);
+        p.transport!.write(poem);
+        written = poem.length;
+        p.transport!.loseConnection();
+        p.transport!.abortConnection();
+      };
+      await connectPair(world, server, client);
+      expect(await world.settle(server.lost)).toBeInstanceOf(ConnectionAborted);
+      const clientReason = await world.settle(client.lost);
+      // A clean close here would pass a cut stream off as whole.
+      expect(client.byteCount).toBeLessThan(written);
+      expect(clientReason).toBeInstanceOf(ConnectionLost);
+      expect(clientReason).not.toBeInstanceOf(ConnectionDone);
+    });
+
     it("gives each side the other's address as its peer", async () => {
       const server = new RecordingProtocol();
       const client = new RecordingProtocol();
