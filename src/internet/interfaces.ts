@@ -66,7 +66,11 @@ export interface ITransport extends IPushProducer {
   write(data: Uint8Array | string): void;
   /** Closes the connection once every buffered byte has been sent; the peer sees a clean close. */
   loseConnection(): void;
-  /** Closes the connection at once, dropping what is buffered; the peer sees a reset. */
+  /**
+   * Closes the connection at once, dropping what is buffered; the peer sees a reset (after a
+   * `loseConnection` that has already handed every byte to the system, the clean close under way
+   * ends it instead: nothing is dropped then). This side's protocol gets `ConnectionAborted`.
+   */
   abortConnection(): void;
   /** The remote endpoint. */
   getPeer(): Address;

@@ -16,6 +16,7 @@ export const LOOPBACK_HIGH_WATER_MARK = 16 * 1024;
  * as on TCP, and whose registered producer is paused and resumed as a socket's would be.
  */
 export class LoopbackTransport extends MemoryTransport {
+  // The pair's bookkeeping, for LoopbackPair only.
   /** How many of `written` may reach the peer: those written before the close. */
   deliverable = Number.POSITIVE_INFINITY;
   /** How many of `written` have reached the peer, and how much of the next one. */
@@ -23,6 +24,7 @@ export class LoopbackTransport extends MemoryTransport {
   sentOffset = 0;
   /** The producer was paused by this transport because too much was unsent. */
   producerPaused = false;
+  /** The side's protocol has had its connectionLost. */
   lost = false;
 
   override write(data: Uint8Array | string): void {
@@ -53,6 +55,7 @@ export class LoopbackTransport extends MemoryTransport {
     this.producerPaused = false;
   }
 
+  /** Pauses the registered producer, once, as a full socket buffer does. For LoopbackPair only. */
   pauseProducer(): void {
     const producer = this.producer;
     if (producer === undefined || this.producerPaused) return;
