@@ -232,7 +232,7 @@ export function describeReactorContract(implementation: ContractImplementation):
         expect((await world.settle(never.outcome)).reason).toBeInstanceOf(UserCancelledError);
       });
 
-      it('refuses connect() while connecting or connected', async () => {
+      it('refuses connect() while an attempt is in progress', async () => {
         const factory = new RecordingClientFactory();
         const connector = world.reactor.connectTCP(UNANSWERED_HOST, 10000, factory);
         expect(() => connector.connect()).toThrow(/connecting/);
