@@ -25,7 +25,8 @@ const UNITS: ReadonlyMap<string, bigint> = new Map([
 
 /** What `parseSize` accepts, in a few words for a one-line error message. */
 export const SIZE_SYNTAX =
-  'bytes, or KiB, MiB, GiB, TiB or K, M, G, T (1024s) or kB, MB, GB, TB (1000s), as in 1.5GiB';
+  'a size in bytes or with a unit: KiB, MiB, GiB, TiB or K, M, G, T (1024s), ' +
+  'kB, MB, GB, TB (1000s), as in 64MiB or 1.5GB';
 
 const SIZE = /^\s*(?=\.?\d)(\d*)(?:\.(\d+))?\s*([a-z]*)\s*$/i;
 const MAX = BigInt(Number.MAX_SAFE_INTEGER);
