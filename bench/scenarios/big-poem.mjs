@@ -14,6 +14,32 @@ import { startServer } from '../lib/processes.mjs';
 
 const MiB = 2 ** 20;
 
+/**
+ * Writes a poem of `bytes` into the scratch space and serves it from a floor fast server: what
+ * both halves set up alike, with a row per program and ours' options.
+ */
+async function servePoem(context, label, fileName, bytes, { inMemory }) {
+  const { node, paths, programs } = context;
+  const poemPath = join(context.tmp, fileName);
+  context.log(`  ${label}: writing the poem`);
+  const expected = { bytes, sha256: writePoem(poemPath, bytes), path: poemPath };
+  const server = await startServer([node, paths.fastServer, poemPath], { tmp: context.tmp });
+  return {
+    label,
+    expected,
+    server,
+    address: `127.0.0.1:${server.port}`,
+    ours: row(programs.client),
+    floor: row(programs.floorClient),
+    peer: row(programs.peerClient),
+    // A poem streamed to a file has no cap by default; one held in memory needs a cap above it.
+    ourOptions: [
+      ...context.option(programs.client, '--no-progress'),
+      ...(inMemory ? context.option(programs.client, '--max-bytes', bytes + MiB) : []),
+    ],
+  };
+}
+
 /** Both halves of the scenario, each with its own poem and fast server. */
 export async function bigPoem(context) {
   await bigPoemToFile(context);
@@ -22,21 +48,15 @@ export async function bigPoem(context) {
 
 /** Every program writes the poem into a file of its own (--output DIR), checked after each run. */
 async function bigPoemToFile(context) {
-  const { node, paths, programs } = context;
+  const { node, paths } = context;
   const bytes = context.quick ? 32 * MiB : 1024 * MiB;
-  const label = `2 big poem ${bytes / MiB} MiB → file`;
-  const poemPath = join(context.tmp, 'big-file.txt');
-  context.log(`  ${label}: writing the poem`);
-  const expected = { bytes, sha256: writePoem(poemPath, bytes), path: poemPath };
-  const server = await startServer([node, paths.fastServer, poemPath], { tmp: context.tmp });
-  const address = `127.0.0.1:${server.port}`;
-  const ours = row(programs.client);
-  const floor = row(programs.floorClient);
-  const peer = row(programs.peerClient);
-  const ourOptions = [
-    ...context.option(programs.client, '--no-progress'),
-    ...context.option(programs.client, '--max-bytes', bytes + MiB),
-  ];
+  const { label, expected, server, address, ours, floor, peer, ourOptions } = await servePoem(
+    context,
+    `2 big poem ${bytes / MiB} MiB → file`,
+    'big-file.txt',
+    bytes,
+    { inMemory: false },
+  );
   try {
     await alternate(
       context,
@@ -82,21 +102,15 @@ async function bigPoemToFile(context) {
  * after each run. Ours is given a size cap just above the poem, and the floor the same.
  */
 async function bigPoemInMemory(context) {
-  const { node, paths, programs } = context;
+  const { node, paths } = context;
   const bytes = context.quick ? 16 * MiB : 256 * MiB;
-  const label = `2 big poem ${bytes / MiB} MiB in memory`;
-  const poemPath = join(context.tmp, 'big-memory.txt');
-  context.log(`  ${label}: writing the poem`);
-  const expected = { bytes, sha256: writePoem(poemPath, bytes), path: poemPath };
-  const server = await startServer([node, paths.fastServer, poemPath], { tmp: context.tmp });
-  const address = `127.0.0.1:${server.port}`;
-  const ours = row(programs.client);
-  const floor = row(programs.floorClient);
-  const peer = row(programs.peerClient);
-  const ourOptions = [
-    ...context.option(programs.client, '--no-progress'),
-    ...context.option(programs.client, '--max-bytes', bytes + MiB),
-  ];
+  const { label, expected, server, address, ours, floor, peer, ourOptions } = await servePoem(
+    context,
+    `2 big poem ${bytes / MiB} MiB in memory`,
+    'big-memory.txt',
+    bytes,
+    { inMemory: true },
+  );
   try {
     await alternate(
       context,

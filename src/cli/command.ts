@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { parseSize, SIZE_SYNTAX } from '../poetry/size.js';
 import { escapeControlCharacters } from './terminal.js';
 
 /** Exit statuses, the same for every command. */
@@ -121,6 +122,18 @@ export function parseNonNegativeInteger(value: string): number {
     throw new InvalidArgumentError(`expected a whole number >= 0, got '${value}'`);
   }
   return n;
+}
+
+/**
+ * Option parser: a size cap in bytes, written as `parseSize` reads it (`1048576`, `512KiB`,
+ * `64MiB`, `1.5GiB`, `100MB`, curl's `1G`); 0 means no limit.
+ */
+export function parseByteSize(value: string): number {
+  const bytes = parseSize(value);
+  if (bytes === undefined) {
+    throw new InvalidArgumentError(`expected ${SIZE_SYNTAX} (0: no limit), got '${value}'`);
+  }
+  return bytes;
 }
 
 /**

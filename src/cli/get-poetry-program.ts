@@ -10,9 +10,10 @@ import {
   DEFAULT_MAX_BYTES,
 } from '../poetry/defaults.js';
 import { InvalidAddressError } from '../poetry/errors.js';
+import { formatBytes } from '../poetry/size.js';
 import {
   createProgram,
-  parseNonNegativeInteger,
+  parseByteSize,
   parsePositiveInteger,
   parseSeconds,
   UsageError,
@@ -24,7 +25,8 @@ export interface GetPoetryOptions {
   connectTimeout: number;
   idleTimeout: number;
   timeout: number;
-  maxBytes: number;
+  /** Bytes, 0 for no limit; unset for the library's default (a cap in memory, none with a sink). */
+  maxBytes?: number;
   concurrency: number;
   quiet?: boolean;
   verbose?: boolean;
@@ -74,9 +76,12 @@ export function getPoetryProgram(): Command {
         .default(0, 'none'),
     )
     .addOption(
-      new Option('--max-bytes <bytes>', 'give up on a poem larger than this (0: no limit)')
-        .argParser(parseNonNegativeInteger)
-        .default(DEFAULT_MAX_BYTES, `${DEFAULT_MAX_BYTES}, 64 MiB`),
+      new Option(
+        '--max-bytes <size>',
+        'give up on a poem larger than SIZE: bytes, or KiB, MiB, GiB or K, M, G as curl ' +
+          '(1024s), or kB, MB, GB (1000s), as in 512KiB or 1.5GB; 0: no limit (default: ' +
+          `${formatBytes(DEFAULT_MAX_BYTES)} for a poem held in memory, none with --output)`,
+      ).argParser(parseByteSize),
     )
     .option(
       '--concurrency <count>',

@@ -4,7 +4,7 @@ import { UserCancelledError } from '../internet/errors.js';
 import type { Address } from '../internet/interfaces.js';
 import { reasonOf } from '../poetry/errors.js';
 import type { PoemResult } from '../poetry/fetch.js';
-import { type Colors, escapeControlCharacters, formatBytes } from './terminal.js';
+import { type Colors, escapeControlCharacters, formatByteCount } from './terminal.js';
 
 /** The name of argument `index` (from 1)'s poem in an --output directory: NNN-HOST-PORT.txt. */
 export function poemFileName(index: number, address: Address, count: number): string {
@@ -118,7 +118,7 @@ export function summary(
   }
   const into =
     options.outputDir === undefined ? '' : ` into ${escapeControlCharacters(options.outputDir)}`;
-  let text = `Got ${poems} ${poems === 1 ? 'poem' : 'poems'} (${formatBytes(bytes)}) in ${formatSeconds(elapsedSeconds)}${into}.\n`;
+  let text = `Got ${poems} ${poems === 1 ? 'poem' : 'poems'} (${formatByteCount(bytes)}) in ${formatSeconds(elapsedSeconds)}${into}.\n`;
   if (options.interrupted) text += c.yellow('Interrupted.\n');
   if (failures.length > 0) {
     text += c.red(`${failures.length} failed:\n`);

@@ -124,6 +124,7 @@ export async function runGetPoetry(
         idleSeconds: options.idleTimeout,
         totalSeconds: options.timeout,
       },
+      // Unset, the library's default holds: 64 MiB for a poem in memory, none for one in a file.
       maxBytes: options.maxBytes,
       onEvent,
       sink,

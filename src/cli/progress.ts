@@ -3,7 +3,7 @@
 import { clearScreenDown, cursorTo, moveCursor } from 'node:readline';
 import type { IDelayedCall, IReactorTime } from '../internet/interfaces.js';
 import type { FetchEvent } from '../poetry/events.js';
-import { type Colors, escapeControlCharacters, formatBytes } from './terminal.js';
+import { type Colors, escapeControlCharacters, formatByteCount } from './terminal.js';
 
 /** What a progress display writes to: a terminal's stream (its size is read at every frame). */
 export interface ProgressStream {
@@ -154,7 +154,7 @@ export class ProgressRenderer {
     const lines = shown.map((i) => {
       const task = tasks[i]!;
       const number = String(i + 1).padStart(numberWidth);
-      const tail = ` ${task.state.padEnd(10)} ${formatBytes(task.bytes)}`;
+      const tail = ` ${task.state.padEnd(10)} ${formatByteCount(task.bytes)}`;
       const width = Math.min(labelWidth, columns - number.length - 1 - tail.length);
       const label = fitWidth(task.label, width);
       return `${c.dim(number)} ${label}${colorState(c, task.state, tail)}`;
@@ -183,7 +183,7 @@ export class ProgressRenderer {
       counts.cancelled > 0 ? `${counts.cancelled} cancelled` : '',
       `${counts.connecting + counts.receiving} running`,
       counts.waiting > 0 ? `${counts.waiting} waiting` : '',
-      formatBytes(bytes),
+      formatByteCount(bytes),
     ];
     return parts.filter((part) => part !== '').join(', ');
   }

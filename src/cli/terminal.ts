@@ -69,7 +69,7 @@ export function colorsFor(stream: MaybeTerminal, env: NodeJS.ProcessEnv): Colors
   return picocolors.createColors(useColor(stream, env));
 }
 
-/** Bytes with a thousands separator, stable across locales. */
-export function formatBytes(bytes: number): string {
+/** An exact count of bytes with a thousands separator, stable across locales ("1,186 bytes"). */
+export function formatByteCount(bytes: number): string {
   return `${formatCount(bytes)} bytes`;
 }

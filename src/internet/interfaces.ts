@@ -55,16 +55,26 @@ export interface IPushProducer {
 }
 
 /**
- * The byte pipe a protocol writes to. Writes are buffered and sent in order.
+ * The byte pipe a protocol writes to. Writes are buffered and sent in order. Writes made after
+ * `loseConnection` or `abortConnection`, or after the connection is lost, are dropped without an
+ * error; once the protocol has called `loseConnection` it gets no more `dataReceived`.
  *
  * Flow control: a producer registered with `registerProducer` is paused when the transport's
- * write buffer is full and resumed when it has drained, so a writer never buffers without bound.
+ * write buffer is full and resumed when it has drained, so a writer never buffers without bound;
+ * it is stopped (`stopProducing`) when the connection is lost, before the protocol's
+ * `connectionLost`. The transport's own `pauseProducing` stops reading: the protocol gets no
+ * `dataReceived` (nor the peer's close) until `resumeProducing`, and the peer's writer is paused
+ * in turn once the buffers between them are full.
  */
 export interface ITransport extends IPushProducer {
   write(data: Uint8Array | string): void;
   /** Closes the connection once every buffered byte has been sent; the peer sees a clean close. */
   loseConnection(): void;
-  /** Closes the connection at once, dropping what is buffered; the peer sees a reset. */
+  /**
+   * Closes the connection at once, dropping what is buffered; the peer sees a reset (after a
+   * `loseConnection` that has already handed every byte to the system, the clean close under way
+   * ends it instead: nothing is dropped then). This side's protocol gets `ConnectionAborted`.
+   */
   abortConnection(): void;
   /** The remote endpoint. */
   getPeer(): Address;
@@ -102,11 +112,26 @@ export interface IProtocolFactory {
   doStop(): void;
 }
 
-/** An outgoing connection attempt and, once made, the connection. */
+/**
+ * An outgoing connection attempt and, once made, the connection. Its `state` as each hook of
+ * its factory runs:
+ *
+ *   startedConnecting: connecting → buildProtocol: connected → (the protocol's connectionLost)
+ *     → clientConnectionLost: disconnected
+ *   startedConnecting: connecting → clientConnectionFailed: disconnected
+ *
+ * A failed attempt reports `ConnectionRefusedError` when nothing listens, `ConnectTimeoutError`
+ * when the connect timeout passes on the reactor's clock, `UserCancelledError` when given up.
+ * The factory's `doStart` runs before the first `startedConnecting` and its `doStop` after the
+ * last hook, unless that hook called `connect()` again to retry.
+ */
 export interface IConnector {
   /** The address being connected to. */
   getDestination(): Address;
-  /** Gives up a connection attempt still in progress; the factory sees `UserCancelledError`. */
+  /**
+   * Gives up a connection attempt still in progress: before it returns, the state is
+   * `disconnected` and the factory has been told `UserCancelledError`. Does nothing otherwise.
+   */
   stopConnecting(): void;
   /** Gives up the attempt, or closes the connection once made. */
   disconnect(): void;
@@ -116,7 +141,8 @@ export interface IConnector {
 }
 
 /**
- * The client side's factory. Its hooks are called in this order:
+ * The client side's factory. An exception a hook throws is reported (`IReactor.reportError`),
+ * never raised into the reactor. Its hooks are called in this order:
  *
  *   startedConnecting(connector) →
  *     either clientConnectionFailed(connector, reason)       (no connection was made)
@@ -128,13 +154,14 @@ export interface IClientFactory extends IProtocolFactory {
   clientConnectionLost(connector: IConnector, reason: Error): void;
 }
 
-/** A port being listened on. */
+/** A port being listened on; its factory's `doStart` runs when listening starts. */
 export interface IListeningPort {
   /** The local address, with the real port when port 0 was asked for. */
   getHost(): Address;
   /**
-   * Stops accepting at once (the listening socket is closed before this returns); connections
-   * already made go on. Resolves when that is done.
+   * Stops accepting at once (the listening socket is closed and the factory's `doStop` has run
+   * before this returns; later attempts are refused); connections already made go on. Resolves
+   * when that is done. Calling it again does nothing.
    */
   stopListening(): Promise<void>;
 }
@@ -189,9 +216,13 @@ export interface IReactorTCP {
 /**
  * The event loop's face: time, TCP, and a run that lasts until someone calls `stop`.
  *
- * `run()` resolves when `stop()` is called. `stop()` stops every listening port, cancels every
- * pending call and closes every connection the reactor made; calling it when the reactor is not
- * running throws `ReactorNotRunningError`.
+ * `run()` resolves when `stop()` is called; calling it while running throws
+ * `ReactorAlreadyRunningError`. `stop()`, before it returns, cancels every pending call, gives
+ * up every connection attempt (its factory told `UserCancelledError`) and stops every listening
+ * port (its factory's `doStop`). It aborts every connection the reactor made or accepted: as each
+ * closes (over TCP, after `stop()` returns), its protocol is told `ConnectionAborted`, then a
+ * client's factory `clientConnectionLost`. Calling it when the reactor is not running throws
+ * `ReactorNotRunningError`.
  */
 export interface IReactor extends IReactorTime, IReactorTCP {
   readonly running: boolean;

@@ -237,9 +237,11 @@ export class TCPTransport implements ITransport, OwnedResource {
     this.#aborted = true;
     const socket = this.#socket;
     if (socket.destroyed) return;
-    // libuv refuses a reset while a shutdown (our end()) is still waiting for the peer to take
-    // the rest of the data, and the socket would then never close: destroy it plainly instead.
-    if (this.#disconnecting) socket.destroy();
+    // libuv refuses a reset once the shutdown of our end() has been issued, and the socket would
+    // then never close: destroy it plainly then. The shutdown is issued only when every write
+    // has reached the kernel; until then a reset is still possible, and it must be sent, or the
+    // peer would see a clean close of a stream cut short.
+    if (this.#disconnecting && socket.writableLength === 0) socket.destroy();
     else socket.resetAndDestroy();
   }
 
@@ -343,7 +345,8 @@ export class TCPTransport implements ITransport, OwnedResource {
 
   /** The per-chunk path: `#guard` written out, so a chunk costs one call and no lookup by name. */
   #dataReceived(data: Buffer): void {
-    if (this.#aborted) return;
+    // After loseConnection the socket reads only to drop what the peer still sends (as Twisted).
+    if (this.#aborted || this.#disconnecting) return;
     try {
       this.#protocol.dataReceived(data);
     } catch (error) {

@@ -21,6 +21,7 @@ import {
 import type { FetchEvent, FetchEventListener } from './events.js';
 import { Poem, PoemBytesBuilder } from './poem.js';
 import type { PoemSink } from './sink.js';
+import { formatBytes } from './size.js';
 
 /** How long a fetch may take. Every value is in seconds; 0 or Infinity turns a limit off. */
 export interface PoemTimeouts {
@@ -39,8 +40,11 @@ export interface PoetryClientOptions {
   timeouts?: PoemTimeouts;
   /**
    * The largest poem accepted, in bytes; a larger one aborts the connection with
-   * `PoemTooLargeError`. Applies to streamed poems too (a hostile server can fill a disk as
-   * well as memory). Default 64 MiB; 0 or Infinity for no cap.
+   * `PoemTooLargeError`. 0 or Infinity for no cap. Default: 64 MiB for a poem held in memory;
+   * no cap for one streamed to a `sink`, which is how a poem too big for memory is fetched (the
+   * timeouts still bound it; give `maxBytes` to cap what a hostile server may write to disk).
+   * Given or not, a poem held in memory is also limited to what one Buffer can hold (see
+   * `PoemBytesBuilder.maxBytes`).
    */
   maxBytes?: number;
   /** Stream the poem here instead of holding it in memory (see `PoemSink`). */
@@ -88,7 +92,10 @@ export function checkClientOptions(options: PoetryClientOptions): ClientLimits {
       'timeouts.idleSeconds',
     ),
     totalTimeoutSeconds: checkTimeout(timeouts.totalSeconds ?? 0, 'timeouts.totalSeconds'),
-    maxBytes: checkByteLimit(options.maxBytes ?? DEFAULT_MAX_BYTES, 'maxBytes'),
+    maxBytes: checkByteLimit(
+      options.maxBytes ?? (options.sink === undefined ? DEFAULT_MAX_BYTES : 0),
+      'maxBytes',
+    ),
   };
 }
 
@@ -172,7 +179,7 @@ export class PoetryProtocol extends Protocol {
     if (total > this.#maxBytes) {
       const factory = this.#factory();
       this.#fail(
-        new PoemTooLargeError(`the poem is larger than the ${this.#maxBytes}-byte cap`, {
+        new PoemTooLargeError(`the poem is larger than the ${formatBytes(this.#maxBytes)} cap`, {
           address: factory.address,
           maxBytes: this.#maxBytes,
         }),

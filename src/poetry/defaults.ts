@@ -3,7 +3,10 @@
 /** Seconds without a byte after which a fetch gives up, unless told otherwise. */
 export const DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
 
-/** The largest poem accepted unless told otherwise: 64 MiB. */
+/**
+ * The largest poem held in memory unless told otherwise: 64 MiB. A poem streamed to a sink (as
+ * `get-poetry --output` does) has no cap unless one is given.
+ */
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 /**

@@ -1,28 +1,90 @@
 // Two protocols wired together in memory, with bytes moved between them only when pumped.
 
 import { ConnectionAborted, ConnectionDone, ConnectionLost } from '../internet/errors.js';
-import type { Address, IProtocol } from '../internet/interfaces.js';
+import type { Address, ErrorReporter, IProtocol, IPushProducer } from '../internet/interfaces.js';
 import { MemoryTransport } from './memory-transport.js';
 
-/** One side of an in-memory connection: a MemoryTransport that knows its protocol and state. */
-class Side {
-  readonly transport: MemoryTransport;
-  readonly protocol: IProtocol;
-  /** How many of `transport.written` have been handed to the peer. */
+/**
+ * Unsent bytes at which a writer's producer is paused, as a socket's default high-water mark
+ * (16 KiB); it is resumed once everything written has reached the peer, as on 'drain'.
+ */
+export const LOOPBACK_HIGH_WATER_MARK = 16 * 1024;
+
+/**
+ * The transport of one side of a LoopbackPair: a MemoryTransport (every write is recorded, even
+ * after a close) whose writes after `loseConnection` or `abortConnection` never reach the peer,
+ * as on TCP, and whose registered producer is paused and resumed as a socket's would be.
+ */
+export class LoopbackTransport extends MemoryTransport {
+  // The pair's bookkeeping, for LoopbackPair only.
+  /** How many of `written` may reach the peer: those written before the close. */
+  deliverable = Number.POSITIVE_INFINITY;
+  /** How many of `written` have reached the peer, and how much of the next one. */
   sent = 0;
-  /** The peer's half-close has been delivered to this side. */
-  readClosed = false;
+  sentOffset = 0;
+  /** The producer was paused by this transport because too much was unsent. */
+  producerPaused = false;
+  /** The side's protocol has had its connectionLost. */
   lost = false;
 
-  constructor(protocol: IProtocol, host: Address, peer: Address) {
-    this.protocol = protocol;
-    this.transport = new MemoryTransport({ host, peer });
+  override write(data: Uint8Array | string): void {
+    super.write(data);
+    if (this.disconnecting || this.lost) return;
+    this.bufferedBytes += this.written.at(-1)!.length;
+    if (this.bufferedBytes >= LOOPBACK_HIGH_WATER_MARK) this.pauseProducer();
   }
 
-  lose(reason: Error): void {
-    if (this.lost) return;
-    this.lost = true;
-    this.protocol.connectionLost(reason);
+  override loseConnection(): void {
+    if (!this.disconnecting) this.deliverable = this.written.length;
+    super.loseConnection();
+  }
+
+  override abortConnection(): void {
+    if (!this.disconnecting) this.deliverable = this.written.length;
+    super.abortConnection();
+  }
+
+  override registerProducer(producer: IPushProducer): void {
+    super.registerProducer(producer);
+    this.producerPaused = false;
+    if (this.bufferedBytes >= LOOPBACK_HIGH_WATER_MARK) this.pauseProducer();
+  }
+
+  override unregisterProducer(): void {
+    super.unregisterProducer();
+    this.producerPaused = false;
+  }
+
+  /** Pauses the registered producer, once, as a full socket buffer does. For LoopbackPair only. */
+  pauseProducer(): void {
+    const producer = this.producer;
+    if (producer === undefined || this.producerPaused) return;
+    this.producerPaused = true;
+    producer.pauseProducing();
+  }
+}
+
+/** One side of an in-memory connection: its transport, its protocol and what it has been told. */
+class Side {
+  readonly transport: LoopbackTransport;
+  protocol: IProtocol;
+  readonly name: 'client' | 'server';
+  /** The peer's half-close has been delivered to this side. */
+  readClosed = false;
+  /** Where this side's reads land, if it was given a buffer to read into. */
+  readonly readBuffer: Uint8Array | undefined;
+
+  constructor(
+    name: 'client' | 'server',
+    protocol: IProtocol,
+    host: Address,
+    peer: Address,
+    readBuffer: Uint8Array | undefined,
+  ) {
+    this.name = name;
+    this.protocol = protocol;
+    this.readBuffer = readBuffer;
+    this.transport = new LoopbackTransport({ host, peer });
   }
 }
 
@@ -31,6 +93,19 @@ export interface LoopbackOptions {
   chunkSize?: number;
   clientAddress?: Address;
   serverAddress?: Address;
+  /**
+   * The client reads into this buffer, as with `ConnectOptions.readBuffer`: every piece is copied
+   * into it, from its start, and `dataReceived` gets a view of it that the next piece overwrites.
+   * Pieces are then at most this long.
+   */
+  clientReadBuffer?: Uint8Array;
+  /**
+   * Where an exception thrown by a protocol goes, as on a reactor: it is reported and that side's
+   * connection aborted. Without one, the exception propagates out of `pump()`, so a test sees it.
+   */
+  reportError?: ErrorReporter;
+  /** Told after a side's protocol got its `connectionLost`: for reactors built on the pair. */
+  onLost?: (side: 'client' | 'server', reason: Error) => void;
 }
 
 /**
@@ -41,21 +116,34 @@ export interface LoopbackOptions {
  * Close rules, matching the TCP transport: when a side's `loseConnection` has flushed, the peer
  * gets `readConnectionLost` if it defines one (and stays open for writing until it closes too),
  * otherwise both get `connectionLost(ConnectionDone)`. `abortConnection` gives the aborting side
- * `ConnectionAborted` and the peer `ConnectionLost`, with anything unsent dropped.
+ * `ConnectionAborted` and the peer `ConnectionLost`, with anything unsent dropped. Writes made
+ * after `loseConnection` are dropped. A producer registered on a side is paused once
+ * `LOOPBACK_HIGH_WATER_MARK` bytes are unsent (a peer that paused reading takes none), resumed
+ * once all have been taken, and stopped before its side's `connectionLost`.
  */
 export class LoopbackPair {
   readonly #client: Side;
   readonly #server: Side;
   readonly #chunkSize: number;
+  readonly #reportError: ErrorReporter | undefined;
+  readonly #onLost: LoopbackOptions['onLost'];
 
   constructor(server: IProtocol, client: IProtocol, options: LoopbackOptions = {}) {
     const clientAddress = options.clientAddress ?? { host: '127.0.0.1', port: 54321 };
     const serverAddress = options.serverAddress ?? { host: '127.0.0.1', port: 10000 };
     this.#chunkSize = options.chunkSize ?? Number.POSITIVE_INFINITY;
-    this.#server = new Side(server, serverAddress, clientAddress);
-    this.#client = new Side(client, clientAddress, serverAddress);
-    server.makeConnection(this.#server.transport);
-    client.makeConnection(this.#client.transport);
+    this.#reportError = options.reportError;
+    this.#onLost = options.onLost;
+    this.#server = new Side('server', server, serverAddress, clientAddress, undefined);
+    this.#client = new Side(
+      'client',
+      client,
+      clientAddress,
+      serverAddress,
+      options.clientReadBuffer,
+    );
+    this.#call(this.#server, 'makeConnection', () => server.makeConnection(this.#server.transport));
+    this.#call(this.#client, 'makeConnection', () => client.makeConnection(this.#client.transport));
   }
 
   get clientTransport(): MemoryTransport {
@@ -79,35 +167,94 @@ export class LoopbackPair {
 
   /** Delivers one pending thing from `from` to `to`; returns true if there was one. */
   #step(from: Side, to: Side): boolean {
-    if (from.lost) return false;
     const transport = from.transport;
+    if (transport.lost) return false;
     if (transport.aborted) {
-      from.lose(new ConnectionAborted('connection aborted'));
-      to.lose(new ConnectionLost('connection reset by peer'));
+      this.#lose(from, new ConnectionAborted('connection aborted'));
+      // A side that aborted too (both ends closed by a stopping reactor) hears its own abort.
+      this.#lose(
+        to,
+        to.transport.aborted
+          ? new ConnectionAborted('connection aborted')
+          : new ConnectionLost('connection reset by peer'),
+      );
       return true;
     }
     // A paused reader gets neither data nor the close, as a paused socket emits neither.
-    if (to.transport.producerState === 'paused' && !to.lost) return false;
-    if (from.sent < transport.written.length) {
-      const data = transport.written[from.sent++]!;
-      if (!to.lost && !to.transport.disconnecting) {
-        for (let offset = 0; offset < data.length; offset += this.#chunkSize) {
-          to.protocol.dataReceived(data.subarray(offset, offset + this.#chunkSize));
-        }
-      }
+    if (to.transport.producerState === 'paused' && !to.transport.lost) return false;
+    if (transport.sent < Math.min(transport.written.length, transport.deliverable)) {
+      this.#deliverPiece(from, to);
       return true;
     }
     if (transport.disconnecting && !to.readClosed) {
       to.readClosed = true;
-      from.lose(new ConnectionDone('connection closed cleanly'));
-      if (to.protocol.readConnectionLost !== undefined && !to.lost) {
-        to.protocol.readConnectionLost();
+      this.#lose(from, new ConnectionDone('connection closed cleanly'));
+      const protocol = to.protocol;
+      if (protocol.readConnectionLost !== undefined && !to.transport.lost) {
+        this.#call(to, 'readConnectionLost', () => protocol.readConnectionLost!());
       } else {
-        to.lose(new ConnectionDone('connection closed cleanly'));
+        this.#lose(to, new ConnectionDone('connection closed cleanly'));
       }
       return true;
     }
     return false;
+  }
+
+  /** Hands `to` the next piece of what `from` wrote, and resumes `from`'s producer once drained. */
+  #deliverPiece(from: Side, to: Side): void {
+    const transport = from.transport;
+    const data = transport.written[transport.sent]!;
+    const limit = Math.min(this.#chunkSize, to.readBuffer?.length ?? Number.POSITIVE_INFINITY);
+    const piece = data.subarray(transport.sentOffset, transport.sentOffset + limit);
+    transport.sentOffset += piece.length;
+    if (transport.sentOffset >= data.length) {
+      transport.sent++;
+      transport.sentOffset = 0;
+    }
+    transport.bufferedBytes = Math.max(0, transport.bufferedBytes - piece.length);
+    if (!to.transport.lost && !to.transport.disconnecting && piece.length > 0) {
+      const readBuffer = to.readBuffer;
+      let view = piece;
+      if (readBuffer !== undefined) {
+        readBuffer.set(piece, 0);
+        view = Buffer.from(readBuffer.buffer, readBuffer.byteOffset, piece.length);
+      }
+      this.#call(to, 'dataReceived', () => to.protocol.dataReceived(view));
+    }
+    if (transport.bufferedBytes === 0 && transport.producerPaused && !transport.lost) {
+      transport.producerPaused = false;
+      const producer = transport.producer;
+      if (producer !== undefined)
+        this.#call(from, 'resumeProducing', () => producer.resumeProducing());
+    }
+  }
+
+  #lose(side: Side, reason: Error): void {
+    const transport = side.transport;
+    if (transport.lost) return;
+    transport.lost = true;
+    const producer = transport.producer;
+    if (producer !== undefined) {
+      transport.unregisterProducer();
+      this.#call(side, 'stopProducing', () => producer.stopProducing());
+    }
+    this.#call(side, 'connectionLost', () => side.protocol.connectionLost(reason));
+    this.#onLost?.(side.name, reason);
+  }
+
+  /** Calls into a side's protocol; with a reporter, an exception is reported and aborts it. */
+  #call(side: Side, hook: string, fn: () => void): void {
+    const report = this.#reportError;
+    if (report === undefined) {
+      fn();
+      return;
+    }
+    try {
+      fn();
+    } catch (error) {
+      report(error, `${side.protocol.constructor.name}.${hook}`);
+      side.transport.abortConnection();
+    }
   }
 }
 

@@ -1,10 +1,13 @@
-// A reactor that records connections and ports instead of opening sockets; its time is a Clock.
+// A reactor that records connections and ports instead of opening sockets; its time is a Clock,
+// and its connections to its own ports run in memory when flushed.
 
 import { formatAddress } from '../internet/address.js';
 import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from '../internet/defaults.js';
 import {
+  CannotListenError,
   ConnectionAborted,
   ConnectionDone,
+  ConnectionRefusedError,
   ConnectTimeoutError,
   ReactorAlreadyRunningError,
   ReactorNotRunningError,
@@ -23,13 +26,22 @@ import type {
   ListenOptions,
 } from '../internet/interfaces.js';
 import { checkTimeout } from '../internet/limits.js';
+import { Protocol } from '../internet/protocol.js';
 import { Clock } from './clock.js';
+import { LoopbackPair } from './loopback.js';
 import { MemoryTransport } from './memory-transport.js';
 
 /**
  * A connection attempt recorded by `MemoryReactor.connectTCP`. The test decides how it ends:
- * `accept()` makes the connection, `fail(reason)` refuses it, and advancing the reactor's clock
+ * `accept()` makes the connection, `fail(reason)` refuses it, `MemoryReactor.flush()` connects it
+ * to a MemoryPort listening at its destination (or refuses it), and advancing the reactor's clock
  * past the timeout fails it with `ConnectTimeoutError`, as the real reactor would.
+ *
+ * States and hooks as the TCP connector: disconnected → connecting (`startedConnecting`) →
+ * connected (`buildProtocol`, then the protocol's `makeConnection`) → disconnected (the
+ * protocol's `connectionLost`, then `clientConnectionLost`); or connecting → disconnected
+ * (`clientConnectionFailed`). The factory's `doStart` comes before the first `startedConnecting`
+ * and its `doStop` after the last hook, unless that hook called `connect()` again.
  */
 export class MemoryConnector implements IConnector {
   state: 'disconnected' | 'connecting' | 'connected' = 'disconnected';
@@ -43,6 +55,8 @@ export class MemoryConnector implements IConnector {
   readonly readBuffer: Uint8Array | undefined;
   #timeoutCall: IDelayedCall | undefined = undefined;
   #factoryStarted = false;
+  /** The in-memory connection `flush()` made, while it lasts. */
+  #pair: LoopbackPair | undefined = undefined;
 
   constructor(
     reactor: MemoryReactor,
@@ -71,9 +85,9 @@ export class MemoryConnector implements IConnector {
     this.state = 'connecting';
     if (!this.#factoryStarted) {
       this.#factoryStarted = true;
-      this.factory.doStart();
+      this.#callFactory(() => this.factory.doStart(), 'doStart');
     }
-    this.factory.startedConnecting(this);
+    this.#callFactory(() => this.factory.startedConnecting(this), 'startedConnecting');
     if (this.timeoutSeconds > 0 && this.state === 'connecting') {
       this.#timeoutCall = this.#reactor.callLater(this.timeoutSeconds, () => {
         this.#timeoutCall = undefined;
@@ -96,6 +110,56 @@ export class MemoryConnector implements IConnector {
     else if (this.state === 'connected') this.transport?.loseConnection();
   }
 
+  /** The in-memory connection to a MemoryPort, if `flush()` made one and it is still open. */
+  get pair(): LoopbackPair | undefined {
+    return this.#pair;
+  }
+
+  /** For MemoryReactor.flush only: connects to `port` in memory. */
+  connectTo(port: MemoryPort, client: Address, chunkSize: number | undefined): LoopbackPair {
+    this.#cancelTimeout();
+    this.state = 'connected';
+    const server = port.getHost();
+    const reactor = this.#reactor;
+    const protocol = buildOrBare(this.factory, server, reactor);
+    const serverProtocol = buildOrBare(port.factory, client, reactor);
+    this.protocol = protocol.protocol;
+    const pair = new LoopbackPair(serverProtocol.protocol, protocol.protocol, {
+      serverAddress: server,
+      clientAddress: client,
+      ...(chunkSize === undefined ? {} : { chunkSize }),
+      ...(this.readBuffer === undefined ? {} : { clientReadBuffer: this.readBuffer }),
+      reportError: (error, where) => reactor.reportError(error, where),
+      onLost: (side, reason) => {
+        if (side === 'client') this.#pairLost(reason);
+      },
+    });
+    this.#pair = pair;
+    this.transport = pair.clientTransport;
+    if (protocol.refused) pair.clientTransport.abortConnection();
+    if (serverProtocol.refused) pair.serverTransport.abortConnection();
+    return pair;
+  }
+
+  #pairLost(reason: Error): void {
+    this.#pair = undefined;
+    this.state = 'disconnected';
+    this.#callFactory(
+      () => this.factory.clientConnectionLost(this, reason),
+      'clientConnectionLost',
+    );
+    this.#stopFactoryUnlessRetrying();
+  }
+
+  /** Calls a factory hook as the TCP connector does: an exception is reported, not raised. */
+  #callFactory(fn: () => void, hook: string): void {
+    try {
+      fn();
+    } catch (error) {
+      this.#reactor.reportError(error, `${this.factory.constructor.name}.${hook}`);
+    }
+  }
+
   /** For tests only: the connection is made; returns the protocol the factory built. */
   accept(transport: MemoryTransport = new MemoryTransport({ peer: this.#destination })): IProtocol {
     if (this.state !== 'connecting') throw new Error(`cannot accept while ${this.state}`);
@@ -114,7 +178,10 @@ export class MemoryConnector implements IConnector {
     if (this.state !== 'connecting') throw new Error(`cannot fail while ${this.state}`);
     this.#cancelTimeout();
     this.state = 'disconnected';
-    this.factory.clientConnectionFailed(this, reason);
+    this.#callFactory(
+      () => this.factory.clientConnectionFailed(this, reason),
+      'clientConnectionFailed',
+    );
     this.#stopFactoryUnlessRetrying();
   }
 
@@ -125,7 +192,10 @@ export class MemoryConnector implements IConnector {
     if (this.state !== 'connected') throw new Error(`cannot lose a connection while ${this.state}`);
     this.state = 'disconnected';
     this.protocol!.connectionLost(reason);
-    this.factory.clientConnectionLost(this, reason);
+    this.#callFactory(
+      () => this.factory.clientConnectionLost(this, reason),
+      'clientConnectionLost',
+    );
     this.#stopFactoryUnlessRetrying();
   }
 
@@ -133,7 +203,7 @@ export class MemoryConnector implements IConnector {
   #stopFactoryUnlessRetrying(): void {
     if (this.state !== 'disconnected' || !this.#factoryStarted) return;
     this.#factoryStarted = false;
-    this.factory.doStop();
+    this.#callFactory(() => this.factory.doStop(), 'doStop');
   }
 
   #cancelTimeout(): void {
@@ -142,7 +212,11 @@ export class MemoryConnector implements IConnector {
   }
 }
 
-/** A port recorded by `MemoryReactor.listenTCP`. */
+/**
+ * A port recorded by `MemoryReactor.listenTCP`. Its factory's `doStart` runs when it starts
+ * listening and `doStop` when it stops. Readers connect by hand (`accept`) or, from the same
+ * reactor's `connectTCP`, when the reactor is flushed.
+ */
 export class MemoryPort implements IListeningPort {
   listening = true;
   readonly #host: Address;
@@ -160,7 +234,9 @@ export class MemoryPort implements IListeningPort {
   }
 
   async stopListening(): Promise<void> {
+    if (!this.listening) return;
     this.listening = false;
+    this.factory.doStop();
   }
 
   /** For tests only: a reader connects; returns the protocol and its transport. */
@@ -176,10 +252,25 @@ export class MemoryPort implements IListeningPort {
   }
 }
 
+export interface MemoryReactorOptions {
+  /** The in-memory connections `flush()` makes deliver reads of at most this many bytes. */
+  chunkSize?: number;
+}
+
+/** Hosts the in-memory network answers for besides the interfaces its ports listen on. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
 /**
  * Stands in for the reactor, as Twisted's `MemoryReactorClock`: time is a fake `Clock`,
  * `connectTCP` and `listenTCP` record what was asked and return handles a test drives by hand,
  * and `reportError` keeps what was reported in `errors`.
+ *
+ * It is also a small network, as Twisted's iosim: `flush()` connects each attempt whose
+ * destination one of its MemoryPorts listens on through a LoopbackPair, refuses with
+ * `ConnectionRefusedError` each attempt to a loopback host (or an interface one of its ports
+ * listened on) where nothing listens, and pumps every connection until nothing moves. Attempts to
+ * other hosts stay pending, as to a host that never answers, until the test or the timeout ends
+ * them. Nothing connects until `flush()` is called.
  */
 export class MemoryReactor extends Clock implements IReactor {
   readonly tcpClients: MemoryConnector[] = [];
@@ -187,9 +278,36 @@ export class MemoryReactor extends Clock implements IReactor {
   readonly errors: { error: unknown; where: string }[] = [];
   #stopped: (() => void) | undefined = undefined;
   #nextPort = 40000;
+  #nextClientPort = 50000;
+  readonly #chunkSize: number | undefined;
+  /** Every in-memory connection flush() made, open or closed, with the port it reached. */
+  readonly #pairs: { pair: LoopbackPair; port: MemoryPort }[] = [];
+
+  constructor(options: MemoryReactorOptions = {}) {
+    super();
+    this.#chunkSize = options.chunkSize;
+  }
 
   get running(): boolean {
     return this.#stopped !== undefined;
+  }
+
+  /**
+   * As the reactor's: an exception the call throws is reported (see `errors`), not raised out of
+   * `advance`. (A bare `Clock` raises it.)
+   */
+  override callLater<A extends unknown[]>(
+    seconds: number,
+    fn: (...args: A) => void,
+    ...args: A
+  ): IDelayedCall {
+    return super.callLater(seconds, () => {
+      try {
+        fn(...args);
+      } catch (error) {
+        this.reportError(error, `callLater(${fn.name || 'anonymous function'})`);
+      }
+    });
   }
 
   connectTCP(
@@ -220,9 +338,53 @@ export class MemoryReactor extends Clock implements IReactor {
       host: options.interface ?? '127.0.0.1',
       port: port === 0 ? this.#nextPort++ : port,
     };
+    if (this.tcpServers.some((p) => p.listening && sameAddress(p.getHost(), host))) {
+      throw new CannotListenError('cannot listen: address already in use', {
+        address: formatAddress(host.host, host.port),
+      });
+    }
     const listening = new MemoryPort(host, factory, options);
     this.tcpServers.push(listening);
+    factory.doStart();
     return listening;
+  }
+
+  /**
+   * Moves everything the in-memory network can move: completes or refuses connection attempts
+   * (see the class doc) and pumps every connection, until nothing moves. Returns true if anything
+   * did.
+   */
+  flush(): boolean {
+    let movedAny = false;
+    for (;;) {
+      let moved = false;
+      for (const connector of this.tcpClients) {
+        if (connector.state === 'connecting' && this.#complete(connector)) moved = true;
+      }
+      for (const { pair } of this.#pairs) if (pair.pump()) moved = true;
+      if (!moved) return movedAny;
+      movedAny = true;
+    }
+  }
+
+  /** Connects or refuses one attempt; false if the network leaves it pending. */
+  #complete(connector: MemoryConnector): boolean {
+    const destination = connector.getDestination();
+    const port = this.tcpServers.find((p) => p.listening && reaches(destination, p.getHost()));
+    if (port !== undefined) {
+      const client = { host: port.getHost().host, port: this.#nextClientPort++ };
+      const pair = connector.connectTo(port, client, this.#chunkSize);
+      this.#pairs.push({ pair, port });
+      return true;
+    }
+    const answers =
+      LOOPBACK_HOSTS.has(destination.host) ||
+      this.tcpServers.some((p) => p.getHost().host === destination.host);
+    if (!answers) return false;
+    connector.fail(
+      new ConnectionRefusedError('connection refused', { address: connector.address }),
+    );
+    return true;
   }
 
   run(): Promise<void> {
@@ -241,16 +403,58 @@ export class MemoryReactor extends Clock implements IReactor {
     for (const call of this.getDelayedCalls()) call.cancel();
     for (const connector of this.tcpClients) {
       if (connector.state === 'connecting') connector.stopConnecting();
-      else if (connector.state === 'connected') {
+      else if (connector.state === 'connected' && connector.pair !== undefined) {
+        connector.transport?.abortConnection();
+      } else if (connector.state === 'connected') {
         connector.transport?.abortConnection();
         connector.lose(new ConnectionAborted('connection aborted', { address: connector.address }));
       }
     }
-    for (const port of this.tcpServers) port.listening = false;
+    for (const port of this.tcpServers) void port.stopListening();
+    for (const { pair } of this.#pairs) pair.serverTransport.abortConnection();
+    // The aborts reach the protocols as the network delivers them; deliver them now.
+    for (const { pair } of this.#pairs) pair.pump();
     stopped();
   }
 
   reportError(error: unknown, where: string): void {
     this.errors.push({ error, where });
   }
+}
+
+function sameAddress(a: Address, b: Address): boolean {
+  return a.host === b.host && a.port === b.port;
+}
+
+/** Whether a connection to `destination` reaches a port listening on `host`. */
+function reaches(destination: Address, listening: Address): boolean {
+  if (destination.port !== listening.port) return false;
+  const want = destination.host;
+  const have = listening.host;
+  if (want === have) return true;
+  if (have === '0.0.0.0' || have === '::') return LOOPBACK_HOSTS.has(want);
+  return (
+    (want === 'localhost' && LOOPBACK_HOSTS.has(have)) ||
+    (have === 'localhost' && LOOPBACK_HOSTS.has(want))
+  );
+}
+
+/**
+ * Builds a protocol as the TCP adapter does: a factory that refuses (null) or throws still gets
+ * a connection, run by a bare protocol and aborted at once.
+ */
+function buildOrBare(
+  factory: IProtocolFactory,
+  addr: Address,
+  reactor: MemoryReactor,
+): { protocol: IProtocol; refused: boolean } {
+  let protocol: IProtocol | null = null;
+  try {
+    protocol = factory.buildProtocol(addr);
+  } catch (error) {
+    reactor.reportError(error, `${factory.constructor.name}.buildProtocol`);
+  }
+  return protocol === null
+    ? { protocol: new Protocol(), refused: true }
+    : { protocol, refused: false };
 }

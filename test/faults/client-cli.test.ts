@@ -109,7 +109,7 @@ describe('get-poetry against every misbehaving server at once', () => {
       [await peers.startUnacceptingPeer(), 'no connection after 2 s'],
       [await peers.startResetPeer('Half a po'), 'after 9 bytes; the poem is incomplete'],
       [await peers.startEmptyPeer(), 'the server closed the connection without sending a poem'],
-      [await peers.startFloodPeer(), 'the poem is larger than the 100000-byte cap'],
+      [await peers.startFloodPeer(), 'the poem is larger than the 100 kB cap'],
       [`127.0.0.1:${await peers.refusedPort()}`, 'connection refused'],
     ];
     const badAddresses = bad.map(([p]) => (typeof p === 'string' ? p : p.address));

@@ -124,7 +124,9 @@ function checkAccepted(outcome: Extract<ParseOutcome, { kind: 'ok' }>): string[]
     const seconds = options[name];
     if (!(Number.isFinite(seconds) && seconds >= 0)) problems.push(`${name} = ${seconds}`);
   }
-  if (!(Number.isSafeInteger(options.maxBytes) && options.maxBytes >= 0)) {
+  // Unset means the library's default (a cap in memory, none with --output).
+  const { maxBytes } = options;
+  if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes >= 0)) {
     problems.push(`maxBytes = ${options.maxBytes}`);
   }
   if (!(Number.isSafeInteger(options.concurrency) && options.concurrency >= 1)) {

@@ -105,12 +105,11 @@ const addresses = (...ports: number[]): Address[] =>
   ports.map((port) => ({ host: '127.0.0.1', port }));
 
 describe('get-poetry options', () => {
-  it('defaults to the reactor’s connect timeout, 60 s idle, no total, 64 MiB, 512 at once', () => {
+  it('defaults to the reactor’s connect timeout, 60 s idle, no total, 512 at once', () => {
     expect(parse(['10000'])).toMatchObject({
       connectTimeout: DEFAULT_CONNECT_TIMEOUT_SECONDS,
       idleTimeout: 60,
       timeout: 0,
-      maxBytes: 64 * 1024 * 1024,
       concurrency: 512,
       progress: true,
     });

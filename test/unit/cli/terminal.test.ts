@@ -5,7 +5,7 @@ import {
   colorsFor,
   escapeControlCharacters,
   escapeJsonForTerminal,
-  formatBytes,
+  formatByteCount,
   useColor,
 } from '../../../src/cli/terminal.js';
 
@@ -75,9 +75,9 @@ describe('bidirectional controls and JSON on a terminal', () => {
   });
 });
 
-describe('formatBytes', () => {
+describe('formatByteCount', () => {
   it('groups thousands', () => {
-    expect(formatBytes(0)).toBe('0 bytes');
-    expect(formatBytes(1234567)).toBe('1,234,567 bytes');
+    expect(formatByteCount(0)).toBe('0 bytes');
+    expect(formatByteCount(1234567)).toBe('1,234,567 bytes');
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CannotListenError,
   ConnectionDone,
   ConnectionLost,
   ConnectionRefusedError,
@@ -147,5 +148,91 @@ describe('MemoryReactor.stop, as Reactor.stop', () => {
     expect(connected.hooks.at(-1)).toBe('clientConnectionLost');
     expect(connected.reason).toBeInstanceOf(ConnectionLost);
     expect(reactor.tcpClients[1]!.transport!.aborted).toBe(true);
+  });
+});
+
+describe('MemoryReactor as an in-memory network', () => {
+  function recordingServer(): { factory: ServerFactory; made: Protocol[] } {
+    const made: Protocol[] = [];
+    const factory = new ServerFactory();
+    factory.buildProtocol = () => {
+      const protocol = new (class extends Protocol {
+        override connectionMade(): void {
+          this.transport!.write('hello from the port');
+          this.transport!.loseConnection();
+        }
+      })();
+      made.push(protocol);
+      return protocol;
+    };
+    return { factory, made };
+  }
+
+  it('connects an attempt to its own listening port only when flushed, through a LoopbackPair', async () => {
+    const reactor = new MemoryReactor({ chunkSize: 2 });
+    const { factory: server, made } = recordingServer();
+    const port = await reactor.listenTCP(0, server);
+    const received: Buffer[] = [];
+    const client = new RecordingFactory();
+    client.protocol = class extends Protocol {
+      override dataReceived(data: Buffer): void {
+        received.push(Buffer.from(data));
+      }
+    };
+    const connector = reactor.connectTCP('127.0.0.1', port.getHost().port, client);
+    expect(made).toHaveLength(0);
+    expect(reactor.flush()).toBe(true);
+    expect(made).toHaveLength(1);
+    expect(Buffer.concat(received).toString()).toBe('hello from the port');
+    expect(received.every((chunk) => chunk.length <= 2)).toBe(true);
+    expect(client.hooks).toEqual(['startedConnecting', 'clientConnectionLost']);
+    expect(client.reason).toBeInstanceOf(ConnectionDone);
+    expect(connector.state).toBe('disconnected');
+    expect(reactor.flush()).toBe(false);
+  });
+
+  it('refuses an attempt to a loopback address where nothing listens, when flushed', () => {
+    const reactor = new MemoryReactor();
+    const factory = new RecordingFactory();
+    reactor.connectTCP('127.0.0.1', 10000, factory);
+    expect(factory.hooks).toEqual(['startedConnecting']);
+    reactor.flush();
+    expect(factory.hooks).toEqual(['startedConnecting', 'clientConnectionFailed']);
+    expect(factory.reason).toBeInstanceOf(ConnectionRefusedError);
+  });
+
+  it('leaves an attempt to a host it does not know pending, for the test or the timeout to end', () => {
+    const reactor = new MemoryReactor();
+    const factory = new RecordingFactory();
+    const connector = reactor.connectTCP('poetry.example', 10000, factory);
+    expect(reactor.flush()).toBe(false);
+    expect(connector.state).toBe('connecting');
+    reactor.tcpClients[0]!.accept();
+    expect(connector.state).toBe('connected');
+  });
+
+  it('starts and stops a port’s factory, and rejects a second listener on the same port', async () => {
+    const reactor = new MemoryReactor();
+    const calls: string[] = [];
+    const factory = new ServerFactory();
+    factory.startFactory = () => calls.push('startFactory');
+    factory.stopFactory = () => calls.push('stopFactory');
+    const port = await reactor.listenTCP(10000, factory);
+    await expect(reactor.listenTCP(10000, new ServerFactory())).rejects.toBeInstanceOf(
+      CannotListenError,
+    );
+    await port.stopListening();
+    await port.stopListening();
+    expect(calls).toEqual(['startFactory', 'stopFactory']);
+    await expect(reactor.listenTCP(10000, new ServerFactory())).resolves.toBeDefined();
+  });
+
+  it('reports an exception from a delayed call instead of raising it out of advance', () => {
+    const reactor = new MemoryReactor();
+    reactor.callLater(1, function explode() {
+      throw new Error('late');
+    });
+    expect(() => reactor.advance(1)).not.toThrow();
+    expect(reactor.errors.map((e) => e.where)).toEqual(['callLater(explode)']);
   });
 });
