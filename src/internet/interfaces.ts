@@ -167,7 +167,16 @@ export interface IListeningPort {
 }
 
 export interface ConnectOptions {
-  /** Seconds to wait for the connection to be made; 0 or Infinity waits forever. Default 30. */
+  /**
+   * Seconds to wait for the connection to be made; 0 or Infinity waits forever. Default 30. The
+   * one timeout covers looking the host name up and every address it has: the addresses are
+   * tried in turn, each but the last given an even share of the time left when it starts (half
+   * of it for the first of two); one still trying when its share is up goes on trying while the
+   * next starts, and the first to connect is the connection. So the attempt fails only when
+   * every address has failed, with the first failure, or when the whole timeout is up, with
+   * `ConnectTimeoutError`; never sooner because of a timer of its own. A host name that cannot
+   * be resolved fails with `DNSLookupError`.
+   */
   timeout?: number;
   /**
    * The destination as `host:port` (see `formatAddress`), when the caller has named it already:

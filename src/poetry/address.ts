@@ -5,7 +5,8 @@ import { InvalidAddressError } from './errors.js';
 
 /**
  * The host a bare `PORT` means. `localhost` rather than the tutorial's 127.0.0.1: the reactor
- * offers both 127.0.0.1 and ::1 for it, so a server on either loopback address is found.
+ * tries 127.0.0.1 and then ::1 for it, without a lookup, so a server on either loopback address
+ * is found, and one on 127.0.0.1 at the cost of `127.0.0.1:PORT`.
  */
 export const DEFAULT_HOST = 'localhost';
 
