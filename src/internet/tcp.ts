@@ -668,7 +668,9 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
         address: this.label,
         cause: error,
       });
+      const attempt = this.#attempt;
       queueMicrotask(() => {
+        if (this.#attempt !== attempt) return;
         this.#dropAttempts(undefined);
         this.#fail(reason);
       });
