@@ -63,9 +63,10 @@ function loadDns(): typeof dns {
 
 /**
  * A reactor's cache of host names. Each name is looked up once: connections that ask while the
- * lookup runs share it, and those that ask later reuse its answer for `HOST_ANSWER_SECONDS`
- * (the system resolver gives no TTL; a minute is what browsers keep such answers for), so a run
- * of any number of fetches to one name costs one lookup a minute. At most `HOST_ANSWER_LIMIT`
+ * lookup runs share it, and those that ask later reuse its answer for `HOST_ANSWER_SECONDS`.
+ * The system resolver gives no TTL; a minute is long enough that a run of any number of fetches
+ * to one name costs one lookup a minute, and short enough that a long-lived process (the shared
+ * reactor is never stopped) sees a name move. At most `HOST_ANSWER_LIMIT`
  * names are kept, so memory does not grow with the number of names fetched from. `clear()`
  * forgets everything (the reactor calls it when it stops).
  *
@@ -111,12 +112,14 @@ export class HostResolver {
     this.#keep(answer);
     let returned = false;
     const answered = (error: unknown, addresses: unknown): void => {
-      if (answer.waiters === undefined) return; // a lookup that answers twice
+      const waiters = answer.waiters;
+      if (waiters === undefined) return; // a lookup that answers twice
+      answer.waiters = undefined;
       this.#settle(answer, error, addresses);
       // A lookup that answered at once (a fake, a cache of its own) is told on later, as the
       // real one would be: a connector's failure must not come back from connect().
-      if (returned) HostResolver.#tell(answer);
-      else queueMicrotask(() => HostResolver.#tell(answer));
+      if (returned) tell(waiters, answer);
+      else queueMicrotask(() => tell(waiters, answer));
     };
     const lookup = this.#lookup ?? (loadDns().lookup as LookupFunction);
     // ADDRCONFIG, as node:net asks: no IPv6 addresses on a machine with no IPv6 to reach them by.
@@ -163,12 +166,10 @@ export class HostResolver {
       this.#answers.delete(answer.host);
     }
   }
+}
 
-  static #tell(answer: HostAnswer): void {
-    const waiters = answer.waiters!;
-    answer.waiters = undefined;
-    for (const waiter of waiters) waiter(answer);
-  }
+function tell(waiters: ((answer: HostAnswer) => void)[], answer: HostAnswer): void {
+  for (const waiter of waiters) waiter(answer);
 }
 
 /** A lookup's answer as addresses: `all: true` gives a list, a lookup that ignores it one string. */
