@@ -4,6 +4,7 @@ import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/cli/command.js';
 import {
+  addressesToFetch,
   type GetPoetryOptions,
   getPoetryProgram,
   parseAddressArguments,
@@ -190,14 +191,38 @@ describe('get-poetry options', () => {
     expect(error.message).toContain(option);
   });
 
-  it('refuses to run without an address', () => {
-    expect(parseError([]).message).toContain("missing required argument 'address'");
+  it('refuses to run without an address or a --from list', () => {
+    expect(() => addressesToFetch([], parse([]))).toThrow(UsageError);
+    expect(() => addressesToFetch([], parse([]))).toThrow("missing required argument 'address'");
+    expect(addressesToFetch([], parse(['--from', 'list.txt']))).toEqual([]);
+    expect(addressesToFetch(['7'], parse(['--from', '-', '7']))).toEqual([
+      { host: 'localhost', port: 7 },
+    ]);
   });
 
   it('lists its usage in --help', () => {
     expect(getPoetryProgram().helpInformation()).toContain(
-      'Usage: get-poetry [options] <address...>',
+      'Usage: get-poetry [options] [address...]',
     );
+  });
+
+  it('says in --help which outputs keep every result and documents --from and --jsonl', () => {
+    const help = getPoetryProgram().helpInformation().replace(/\s+/g, ' ');
+    expect(help).toContain('--from <file>');
+    expect(help).toContain('--jsonl');
+    expect(help).toContain('(keeps all until the end)');
+    expect(help).toContain('(keeps none)');
+    let after = '';
+    const program = getPoetryProgram().configureOutput({ writeOut: (text) => (after += text) });
+    program.outputHelp();
+    expect(after).toContain('keep every result until then');
+    expect(after).toContain('FILE:LINE');
+    expect(after).toContain('exits 141');
+  });
+
+  it('refuses --jsonl with --json or --quiet', () => {
+    expect(parseError(['--jsonl', '--json', '1']).message).toContain('--jsonl');
+    expect(parseError(['--jsonl', '--quiet', '1']).message).toContain('--jsonl');
   });
 });
 
