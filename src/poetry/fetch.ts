@@ -271,6 +271,7 @@ export class PoetryQueue {
    * async `next()` is on its way (its answer pumps again).
    */
   #pull(): Task | undefined {
+    if (this.#cancelled) return undefined;
     for (;;) {
       const source = this.#sources[0];
       if (source === undefined) return undefined;
@@ -387,10 +388,11 @@ export class PoetryQueue {
     this.#retrying.length = 0;
     this.#waiting.length = 0;
     this.#waitingHead = 0;
+    // Before the running fetches end: each that ends frees a slot a source must not fill.
+    this.#endSources();
     for (const task of [...this.#running]) task.factory?.cancel(this.#cancelReason);
     waiting.sort((a, b) => a.index - b.index);
     for (const task of waiting) this.#deliverError(task, this.#cancelledError(task));
-    this.#endSources();
   }
 
   /** Stops listening to the signal; call when done with the queue. */
