@@ -99,11 +99,13 @@ describe('get-poetry --from', () => {
     const server = await startPoetryPeer('Never fetched.\n');
     const dir = await scratchDir('get-poetry-from-');
     const list = join(dir, 'poems.txt');
-    await writeFile(list, `${server.address}\n# fine\n\nlocalhost:\n${server.address}\n`);
+    // Longer than one read of the file: the bad line comes after addresses that could be fetched.
+    const good = `${server.address}\n`.repeat(10_000);
+    await writeFile(list, `${good}# fine\n\nlocalhost:\n${server.address}\n`);
     const result = await runCli('get-poetry', ['--from', list, '--quiet']);
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(
-      `get-poetry: ${list}:4: invalid address "localhost:": missing port after ':'; expected PORT, HOST:PORT or [IPv6]:PORT\n(see 'get-poetry --help')\n`,
+      `get-poetry: ${list}:10003: invalid address "localhost:": missing port after ':'; expected PORT, HOST:PORT or [IPv6]:PORT\n(see 'get-poetry --help')\n`,
     );
     expect(server.connections).toBe(0);
   });
