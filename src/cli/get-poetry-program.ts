@@ -54,10 +54,11 @@ cancels the fetches running and exits 2.
 What is kept: the poems, and the --json document, come in input order after the
 last fetch, so both keep every result until then (and read a whole list first).
 --jsonl, --quiet and --output keep only counts: memory grows with --concurrency,
-not with the number of addresses. Then the stderr summary lists the first 100
-failures, and the live display is shown only for at most 10000 addresses known
-before the run (arguments, a regular file). --timeline keeps every fetch's
-events in any mode.
+not with the number of addresses, and the stderr summary lists the first 100
+failures. The live display (on a terminal, not with --jsonl) has a line per
+address for up to 10000 addresses known before the run; beyond that, or for
+standard input, --quiet and --output show one line of counts and the other
+modes none. --timeline keeps every fetch's events in any mode.
 
 --jsonl writes a JSON object per fetch as it ends, in order of completion:
   {"index":N,"address":A,"bytes":B,"text":T}  ("file":F with --output), or

@@ -37,9 +37,10 @@ import { StreamedOutput, type WritableOutput } from './streamed-output.js';
 import { colorsFor, escapeControlCharacters, escapeJsonForTerminal } from './terminal.js';
 
 /**
- * The most addresses the live display is drawn for: it keeps a line of state per address, and
- * beyond a screenful it shows totals anyway. A streamed run draws it only when the addresses are
- * known before the run (arguments, a regular file's first reading).
+ * The most addresses the live display is drawn for line by line: it keeps a line of state per
+ * address, and beyond a screenful it shows totals anyway. A streamed run draws it only when the
+ * addresses are known before the run (arguments, a regular file's first reading); otherwise it
+ * shows one line of counts, and a run that keeps every result shows none.
  */
 export const PROGRESS_MAX_ADDRESSES = 10_000;
 /** How many failures a streamed run's summary lists; the rest are counted. */
@@ -143,15 +144,17 @@ export async function runGetPoetry(
           return new FileSink(path);
         };
 
-  const showProgress =
+  const wantsProgress =
     options.progress &&
     !options.verbose &&
     options.jsonl !== true &&
-    labels !== undefined &&
-    labels.length <= PROGRESS_MAX_ADDRESSES &&
     stdout.isTTY === true &&
     stderr.isTTY === true &&
     io.env.TERM !== 'dumb';
+  const showProgress =
+    wantsProgress && labels !== undefined && labels.length <= PROGRESS_MAX_ADDRESSES;
+  // A streamed run whose addresses are too many, or not known, shows one line of counts.
+  const showCounts = wantsProgress && streamed && !showProgress;
   // Loaded only for a terminal: a script or a pipe never pays for it.
   const progress = showProgress
     ? new (await import('./progress.js')).ProgressRenderer(labels, {
@@ -234,15 +237,28 @@ export async function runGetPoetry(
       output.write(escapeJson ? escapeJsonForTerminal(record) : record);
     };
     const queue = new PoetryQueue(fetchOptions);
+    const counts = showCounts
+      ? new (await import('./progress-counts.js')).CountsProgress(
+          () => ({
+            poems: tally.poems,
+            failures: tally.failures,
+            bytes: tally.bytes,
+            running: queue.running,
+          }),
+          { stream: stderr, clock: io.reactor, colors },
+        )
+      : undefined;
     const startedSeconds = io.reactor.seconds();
     try {
       progress?.render();
+      counts?.render();
       await queue.addFrom(source, onResult);
       finished = recorder?.finish();
     } finally {
       queue.close();
       output?.dispose();
       progress?.stop();
+      counts?.stop();
       stopListening();
     }
     const elapsedSeconds = io.reactor.seconds() - startedSeconds;

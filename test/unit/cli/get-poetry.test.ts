@@ -22,6 +22,7 @@ import type { PoetryProtocol } from '../../../src/poetry/client.js';
 import { type MemoryConnector, MemoryReactor } from '../../../src/testing/index.js';
 // The command imports it only when it shows progress; loaded here, that import is instant.
 import '../../../src/cli/progress.js';
+import '../../../src/cli/progress-counts.js';
 
 class FakeStream extends EventEmitter implements OutputStream {
   readonly chunks: Buffer[] = [];
@@ -571,5 +572,23 @@ describe('runGetPoetry, streamed (--jsonl, --quiet, --output with --from)', () =
     const lines = jsonLines(stdout);
     expect(lines.at(-1)).toMatchObject({ poems: 1, failures: 1, interrupted: true });
     expect(stderr.text()).toContain('Interrupted.\n1 failed:\n  127.0.0.1:2: cancelled\n');
+  });
+
+  it('shows one line of counts on a terminal for a list whose length is not known', async () => {
+    const input = gatedInput();
+    const { io, reactor, stderr } = fakeIO(true, input.stdin);
+    const run = runGetPoetry([], parse(['--from', '-', '--quiet']), io);
+    input.send('127.0.0.1:1\n127.0.0.1:2\n');
+    input.send(undefined);
+    const [first, second] = await connections(reactor, 2);
+    serve(first!, 'one\n');
+    reactor.advance(0.1);
+    serve(second!, 'two\n');
+    expect(await run).toBe(0);
+    expect(stderr.text()).toContain('\r\x1b[K1 done, 1 running, 4 bytes');
+    expect(stderr.text()).not.toContain('\x1b[0J');
+    // Erased before the summary (which is colored on a terminal).
+    const text = stderr.text();
+    expect(text.slice(text.lastIndexOf('\r\x1b[K'))).toMatch(/^\r.\[K.\[\d+mGot 2 poems/);
   });
 });
