@@ -39,9 +39,10 @@ export interface GetPoetryOptions {
   from?: string;
 }
 
-const DESCRIPTION = `Fetch poems from poetry servers, all at once, and print them in the order given.
+const DESCRIPTION = `Fetch poems from poetry servers, all at once, and print them in the order given
+(with --jsonl, as each ends).
 
-An ADDRESS is PORT (on localhost), HOST:PORT or [IPv6]:PORT.`;
+An ADDRESS is PORT (on localhost), HOST:PORT or [IPv6]:PORT; --from FILE adds more.`;
 
 const AFTER_HELP = `
 Address lists: --from FILE reads one address a line, after the ADDRESS arguments
