@@ -22,13 +22,14 @@ import { machine, machineLine, markdown } from './lib/report.mjs';
 import { bigPoem } from './scenarios/big-poem.mjs';
 import { capacity } from './scenarios/capacity.mjs';
 import { fanOut } from './scenarios/fan-out.mjs';
+import { scale } from './scenarios/scale.mjs';
 import { slow } from './scenarios/slow.mjs';
 import { startup } from './scenarios/startup.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
 const README = join(ROOT, 'README.md');
-const SCENARIOS = { 'fan-out': fanOut, 'big-poem': bigPoem, slow, capacity, startup };
+const SCENARIOS = { 'fan-out': fanOut, 'big-poem': bigPoem, slow, capacity, startup, scale };
 const NAMES = Object.keys(SCENARIOS);
 
 // --- options -------------------------------------------------------------------------------
@@ -151,6 +152,7 @@ function makeContext(options, log) {
     getPoetry: join(options.dist, 'cli/get-poetry.js'),
     poetryServer: join(options.dist, 'cli/poetry-server.js'),
     floorClient: join(ROOT, 'bench/floors/client.mjs'),
+    listClient: join(ROOT, 'bench/floors/list-client.mjs'),
     peerClient: join(ROOT, 'bench/floors/client.py'),
     fastServer: join(ROOT, 'bench/floors/fast-server.mjs'),
     slowServer: join(ROOT, 'bench/floors/slow-server.mjs'),
