@@ -180,7 +180,10 @@ const micros = (value) => (typeof value === 'number' ? `${value.toFixed(1)} µs`
  */
 export async function scale(context) {
   const { node, paths, programs } = context;
-  const sizes = context.quick ? [20_000] : [10_000, 100_000, 1_000_000];
+  const sizes = [
+    ...(context.scaleSizes ?? (context.quick ? [20_000] : [10_000, 100_000, 1_000_000])),
+  ];
+  sizes.sort((a, b) => a - b);
   const ports = ephemeralPorts();
   const limit = descriptorLimit();
   const concurrency = Math.min(CONCURRENCY, limit - SPARE_DESCRIPTORS);
