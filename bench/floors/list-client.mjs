@@ -3,9 +3,9 @@
 // Reads FILE as a stream, one address a line (HOST:PORT; blank lines and # comments skipped),
 // and keeps at most N fetches in flight (default 512), starting the next as one ends. With
 // --jsonl, one JSON object per fetch as it ends (index counting from 1, address, and bytes and
-// text, or code and message), then one summary object; with --quiet, only the summary line on
-// stderr, as get-poetry's. Nothing of a finished fetch is kept but counters. Exit status 0 when
-// every address gave a poem, 1 otherwise.
+// text, or code and message), then a summary (poems, failures, bytes, elapsedSeconds), as
+// get-poetry's; with --quiet, only the summary line on stderr, as get-poetry's. Nothing of a
+// finished fetch is kept but counters. Exit status 0 when every address gave a poem, 1 otherwise.
 //
 // The same tools as ours: every socket reads into one shared buffer of ours' read size (net's
 // `onread`), so no read allocates; a poem is copied out of it into a Buffer of its own for the
@@ -201,9 +201,7 @@ function finishRun() {
   finished = true;
   const elapsedSeconds = (performance.now() - startedMs) / 1000;
   if (jsonl) {
-    emit(
-      `${JSON.stringify({ summary: { poems, failed: failures, bytes: bytesTotal, elapsedSeconds } })}\n`,
-    );
+    emit(`${JSON.stringify({ poems, failures, bytes: bytesTotal, elapsedSeconds })}\n`);
     flush();
   }
   process.stderr.write(

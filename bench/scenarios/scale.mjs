@@ -75,7 +75,8 @@ function writeAddressFile(path, count, destinations) {
  * Checks a --jsonl stream as it arrives, keeping nothing of a record: each poem record's text
  * must be the poem served, its bytes the poem's length, its address the one on its line (index
  * counts input lines from 1, comments and blank lines not counted), each index once; failure
- * records are counted; one summary object (a record without an index) is expected.
+ * records are counted; one summary object (a record without an index) must count every poem
+ * and no failure.
  */
 export class JsonlCheck {
   constructor(count, poemText, destinations) {
@@ -124,6 +125,9 @@ export class JsonlCheck {
     const index = record?.index;
     if (typeof index !== 'number') {
       this.summaries++;
+      if (record?.poems !== this.count || record?.failures !== 0) {
+        this.problem(`summary: ${text.slice(0, 120)}`);
+      }
       return;
     }
     if (!(Number.isInteger(index) && index >= 1 && index <= this.count)) {
