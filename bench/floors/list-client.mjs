@@ -18,6 +18,7 @@ const READ_BUFFER_BYTES = 256 * 1024;
 const MAX_BYTES = 64 * 1024 * 1024;
 // Output is gathered and written once it reaches this size, or at the end of the turn.
 const FLUSH_CHARS = 64 * 1024;
+const COMPACT_AFTER = 16 * 1024;
 const readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
 
 const args = process.argv.slice(2);
@@ -118,12 +119,16 @@ function startFetches() {
     inFlight++;
     fetchOne(nextIndex++, address);
   }
+  // The queue's taken head is dropped now and then, so it holds only the lines not yet started.
   if (waitingAt === waiting.length) {
     waiting.length = 0;
     waitingAt = 0;
+  } else if (waitingAt >= COMPACT_AFTER) {
+    waiting.splice(0, waitingAt);
+    waitingAt = 0;
   }
   if (!inputEnded && input.isPaused() && waiting.length - waitingAt < concurrency) input.resume();
-  if (inputEnded && inFlight === 0) finishRun();
+  if (inputEnded && inFlight === 0 && waitingAt === waiting.length) finishRun();
 }
 
 // --- one fetch ---------------------------------------------------------------------------------
