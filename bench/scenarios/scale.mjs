@@ -284,8 +284,8 @@ export async function scale(context) {
       r.cpuPerFetchMicros = perFetchMicros(r.median.cpuSeconds, count);
       note(
         r,
-        `${micros(r.cpuPerFetchMicros)} CPU a fetch; ` +
-          (r.program.includes('jsonl') ? 'every record checked as it streamed' : 'summary checked'),
+        `${micros(r.cpuPerFetchMicros)} CPU/fetch; ` +
+          (r.program.includes('jsonl') ? 'every record checked' : 'summary checked'),
       );
     }
     const size = { count, rows, servers: serverRow };
@@ -378,7 +378,7 @@ function serversRow(stopped, layout, fetchesServed, runsServed) {
   r.cpuPerFetchMicros = perFetchMicros(cpuSeconds, fetchesServed);
   note(
     r,
-    `all runs at this size; ${micros(r.cpuPerFetchMicros)} CPU a fetch served; ` +
+    `all runs at this size; ${micros(r.cpuPerFetchMicros)} CPU/fetch served; ` +
       `peak RSS ${mib(known(peaks) ? Math.min(...peaks) : null)}–${mib(r.median.peakRssKiB)} MiB`,
   );
   return r;
@@ -390,6 +390,7 @@ function recordGrowth(context, measured) {
   const last = measured.at(-1);
   const grow = (a, b) => (typeof a === 'number' && typeof b === 'number' && a > 0 ? b / a : null);
   const span = `${last.count.toLocaleString('en')}/${first.count.toLocaleString('en')}`;
+  const short = `${shortCount(last.count)}/${shortCount(first.count)}`;
   const targets = [];
   for (const key of ['oursJsonl', 'oursQuiet']) {
     const a = first.rows[key];
@@ -423,8 +424,8 @@ function recordGrowth(context, measured) {
     if (!b.median) continue;
     note(
       b,
-      `${span}: per-fetch CPU ${fmt(grow(a.cpuPerFetchMicros, b.cpuPerFetchMicros))}, ` +
-        `peak RSS ${fmt(grow(a.median?.peakRssKiB, b.median?.peakRssKiB))}`,
+      `${short}: CPU/fetch ${fmt(grow(a.cpuPerFetchMicros, b.cpuPerFetchMicros))}, ` +
+        `RSS ${fmt(grow(a.median?.peakRssKiB, b.median?.peakRssKiB))}`,
     );
   }
   context.record({
@@ -436,4 +437,6 @@ function recordGrowth(context, measured) {
   });
 }
 
+const shortCount = (n) =>
+  n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n);
 const fmt = (value) => (typeof value === 'number' ? `${value.toFixed(2)}×` : '–');
