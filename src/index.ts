@@ -84,6 +84,7 @@ export type {
 } from './poetry/events.js';
 export {
   type AddressLike,
+  type AddressSource,
   fetchPoem,
   fetchPoems,
   isOutOfFileDescriptors,

@@ -32,30 +32,61 @@ export interface GetPoetryOptions {
   /** False with --no-progress. */
   progress: boolean;
   json?: boolean;
+  jsonl?: boolean;
   output?: string;
   timeline?: string;
+  /** A file of addresses, one a line (`-`: standard input), read after the arguments. */
+  from?: string;
 }
 
-const DESCRIPTION = `Fetch poems from poetry servers, all at once, and print them in the order given.
+const DESCRIPTION = `Fetch poems from poetry servers, all at once, and print them in the order given
+(with --jsonl, as each ends).
 
-An ADDRESS is PORT (on localhost), HOST:PORT or [IPv6]:PORT.`;
+An ADDRESS is PORT (on localhost), HOST:PORT or [IPv6]:PORT; --from FILE adds more.`;
 
 const AFTER_HELP = `
-With --output, poems are not printed, and --json gives each poem's "file"
-instead of its "text". A poem that fails leaves no file behind.
+Address lists: --from FILE reads one address a line, after the ADDRESS arguments
+(indexes count through both, from 1). Blank lines and # comments are skipped,
+CRLF and a last line without a newline are fine, and - is standard input. A bad
+line is a usage error naming FILE:LINE. A regular file is checked whole before
+the first fetch; standard input is read as the fetches go, so a bad line there
+cancels the fetches running and exits 2.
+
+What is kept: the poems, and the --json document, come in input order after the
+last fetch, so both keep every result until then (and read a whole list first).
+--jsonl, --quiet and --output keep only counts: memory grows with --concurrency,
+not with the number of addresses, and the stderr summary lists the first 100
+failures. The live display (on a terminal, not with --jsonl) has a line per
+address for up to 10000 addresses known before the run; beyond that, or for
+standard input, --quiet and --output show one line of counts and the other
+modes none. --timeline keeps every fetch's events in any mode.
+
+--jsonl writes a JSON object per fetch as it ends, in order of completion:
+  {"index":N,"address":A,"bytes":B,"text":T}  ("file":F with --output), or
+  {"index":N,"address":A,"code":C,"message":M}
+then a summary {"poems":P,"failures":F,"bytes":B,"elapsedSeconds":S}. If
+standard output closes (get-poetry --jsonl ... | head -1), the run stops at once,
+cancelling the fetches running, prints nothing more, and exits 141.
+
+With --output, poems are not printed, and --json and --jsonl give each poem's
+"file" instead of its "text". A poem that fails leaves no file behind. Reading
+standard input, whose length is unknown, names files with at least 6 digits.
 
 Exit status: 0 when every address gave a poem, 1 when any failed, 2 for a usage
-error, 130 when interrupted (Ctrl-C); what finished is printed all the same.
+error, 130 when interrupted (Ctrl-C), 141 when standard output closed under
+--jsonl; what finished is printed all the same.
 
 Examples:
   get-poetry 10000 10001 10002
   get-poetry --json localhost:10000 [::1]:10001
-  get-poetry --output poems --concurrency 100 127.0.0.1:10000 127.0.0.1:10001`;
+  get-poetry --output poems --concurrency 100 127.0.0.1:10000 127.0.0.1:10001
+  get-poetry --from servers.txt --jsonl --concurrency 1000 > results.jsonl
+  some-scanner | get-poetry --from - --jsonl | jq -r 'select(.code) | .address'`;
 
 /** The get-poetry program; `parse` throws commander errors for `runCommand` to report. */
 export function getPoetryProgram(): Command {
   return createProgram('get-poetry', DESCRIPTION)
-    .argument('<address...>', 'where to fetch poems from')
+    .argument('[address...]', 'where to fetch poems from (or --from FILE)')
     .option(
       '--connect-timeout <seconds>',
       'give up connecting after this long (0: never)',
@@ -84,14 +115,22 @@ export function getPoetryProgram(): Command {
       parsePositiveInteger,
       DEFAULT_CONCURRENCY,
     )
+    .option('--from <file>', "read more addresses from FILE, one a line ('-': standard input)")
     .option('-q, --quiet', 'print no poems on stdout, only the summary')
     .option('-v, --verbose', 'print a line on stderr for every chunk received')
     .option('--raw', 'print control characters as they are, even on a terminal')
     .option('--no-progress', 'no live progress display on stderr')
     .addOption(
-      new Option('--json', 'print one JSON document of poems and failures on stdout').conflicts(
-        'quiet',
-      ),
+      new Option(
+        '--json',
+        'print one JSON document of poems and failures on stdout (keeps all until the end)',
+      ).conflicts('quiet'),
+    )
+    .addOption(
+      new Option(
+        '--jsonl',
+        'print a JSON object per poem or failure as each ends, then a summary (keeps none)',
+      ).conflicts(['quiet', 'json']),
     )
     .option(
       '-o, --output <dir>',
@@ -110,6 +149,17 @@ function parseTimelinePath(path: string): string {
     throw new InvalidArgumentError(`the timeline file must end in .svg or .html, got '${path}'`);
   }
   return path;
+}
+
+/**
+ * The addresses a run starts from: the arguments parsed, which may be none only when a --from
+ * list gives the rest. A usage error when there is nothing to fetch from.
+ */
+export function addressesToFetch(args: readonly string[], options: GetPoetryOptions): Address[] {
+  if (args.length === 0 && options.from === undefined) {
+    throw new UsageError("missing required argument 'address' (or --from FILE)");
+  }
+  return parseAddressArguments(args);
 }
 
 /** Parses the address arguments; a malformed one is a usage error naming it. */

@@ -66,27 +66,83 @@ export function jsonOutput(
   const poems: object[] = [];
   const failures: object[] = [];
   for (const result of results) {
-    const index = result.index + 1;
-    if (result.status === 'fulfilled') {
-      const poem = result.value;
-      const file = files.get(result.index);
-      poems.push(
-        file === undefined
-          ? { index, address: result.address, bytes: poem.byteLength, text: poem.text }
-          : { index, address: result.address, bytes: poem.byteLength, file },
-      );
-    } else {
-      const error = result.reason;
-      const code = (error as { code?: unknown }).code;
-      failures.push({
-        index,
-        address: result.address,
-        code: typeof code === 'string' ? code : 'ERR_UNKNOWN',
-        message: describeFailure(error),
-      });
-    }
+    const entry = resultEntry(result, files.get(result.index));
+    if (result.status === 'fulfilled') poems.push(entry);
+    else failures.push(entry);
   }
   return `${JSON.stringify({ poems, failures, elapsedSeconds: round(elapsedSeconds) })}\n`;
+}
+
+/**
+ * One --jsonl record: a result as the --json document gives it among its poems or failures
+ * (`index` from 1, `address`, then `bytes` and `text` or `file`, or `code` and `message`).
+ */
+export function jsonlRecord(result: PoemResult, file?: string): string {
+  return `${JSON.stringify(resultEntry(result, file))}\n`;
+}
+
+/**
+ * The last --jsonl record: the --json document's fields with counts for lists, plus the poems'
+ * bytes; `interrupted` only when Ctrl-C cut the run short. It has no `index`, which tells it
+ * from the records before it.
+ */
+export function jsonlSummary(tally: Tally, elapsedSeconds: number, interrupted = false): string {
+  const counts = {
+    poems: tally.poems,
+    failures: tally.failures,
+    bytes: tally.bytes,
+    elapsedSeconds: round(elapsedSeconds),
+  };
+  return `${JSON.stringify(interrupted ? { ...counts, interrupted } : counts)}\n`;
+}
+
+function resultEntry(result: PoemResult, file: string | undefined): object {
+  const index = result.index + 1;
+  if (result.status === 'fulfilled') {
+    const poem = result.value;
+    return file === undefined
+      ? { index, address: result.address, bytes: poem.byteLength, text: poem.text }
+      : { index, address: result.address, bytes: poem.byteLength, file };
+  }
+  const error = result.reason;
+  const code = (error as { code?: unknown }).code;
+  return {
+    index,
+    address: result.address,
+    code: typeof code === 'string' ? code : 'ERR_UNKNOWN',
+    message: describeFailure(error),
+  };
+}
+
+/**
+ * What the summary needs of a run, kept as results come: counts, bytes, and the first
+ * `maxListed` failures in words (the rest only counted), so a run of a million addresses keeps
+ * no more than that.
+ */
+export class Tally {
+  poems = 0;
+  failures = 0;
+  bytes = 0;
+  /** `  ADDRESS: reason` for each failure listed, escaped for a terminal. */
+  readonly listed: string[] = [];
+  readonly maxListed: number;
+
+  constructor(maxListed = Number.POSITIVE_INFINITY) {
+    this.maxListed = maxListed;
+  }
+
+  add(result: PoemResult): void {
+    if (result.status === 'fulfilled') {
+      this.poems++;
+      this.bytes += result.value.byteLength;
+      return;
+    }
+    this.failures++;
+    if (this.listed.length < this.maxListed) {
+      const where = escapeControlCharacters(result.address);
+      this.listed.push(`  ${where}: ${escapeControlCharacters(describeFailure(result.reason))}`);
+    }
+  }
 }
 
 export interface SummaryOptions {
@@ -103,28 +159,32 @@ export function summary(
   elapsedSeconds: number,
   options: SummaryOptions,
 ): string {
+  const tally = new Tally();
+  for (const result of results) tally.add(result);
+  return tallySummary(tally, elapsedSeconds, options);
+}
+
+/**
+ * The summary of a run kept as a `Tally`: as `summary` gives it, the failures not listed
+ * counted on a line of their own.
+ */
+export function tallySummary(
+  tally: Tally,
+  elapsedSeconds: number,
+  options: SummaryOptions,
+): string {
   const c = options.colors;
-  let poems = 0;
-  let bytes = 0;
-  const failures: string[] = [];
-  for (const result of results) {
-    if (result.status === 'fulfilled') {
-      poems++;
-      bytes += result.value.byteLength;
-    } else {
-      const where = escapeControlCharacters(result.address);
-      failures.push(`  ${where}: ${escapeControlCharacters(describeFailure(result.reason))}`);
-    }
-  }
+  const { poems, bytes, failures, listed } = tally;
   const into =
     options.outputDir === undefined ? '' : ` into ${escapeControlCharacters(options.outputDir)}`;
   let text = `Got ${poems} ${poems === 1 ? 'poem' : 'poems'} (${formatBytes(bytes)}) in ${formatSeconds(elapsedSeconds)}${into}.\n`;
   if (options.interrupted) text += c.yellow('Interrupted.\n');
-  if (failures.length > 0) {
-    text += c.red(`${failures.length} failed:\n`);
-    text += `${failures.join('\n')}\n`;
+  if (failures > 0) {
+    text += c.red(`${failures} failed:\n`);
+    text += `${listed.join('\n')}\n`;
+    if (failures > listed.length) text += `  and ${failures - listed.length} more\n`;
   }
-  return failures.length === 0 ? c.green(text) : text;
+  return failures === 0 ? c.green(text) : text;
 }
 
 function formatSeconds(seconds: number): string {

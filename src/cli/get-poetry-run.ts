@@ -1,4 +1,6 @@
 // get-poetry after its arguments are parsed: fetch with progress, then print poems and a summary.
+// With --jsonl, --quiet or --output the run streams: addresses are read and results written as
+// they come, and only counts are kept.
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,22 +9,49 @@ import { describeSystemError } from '../internet/errors.js';
 import type { Address, IReactor } from '../internet/interfaces.js';
 import { reactor as sharedReactor } from '../internet/reactor.js';
 import type { FetchEvent, FetchEventListener } from '../poetry/events.js';
+import { type AddressSource, type PoemResult, PoetryQueue } from '../poetry/fetch.js';
 import { poetryMain } from '../poetry/main.js';
 import { FileSink } from '../poetry/sink.js';
+import type { TimelineRun } from '../timeline/index.js';
+import {
+  type AddressList,
+  AddressStream,
+  countAddressList,
+  openAddressList,
+} from './address-list.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK } from './command.js';
 import type { GetPoetryOptions } from './get-poetry-program.js';
 import {
   describeFailure,
+  jsonlRecord,
+  jsonlSummary,
   jsonOutput,
   poemFileName,
   poemsOutput,
   summary,
+  Tally,
+  tallySummary,
 } from './get-poetry-report.js';
 import type { ProgressStream } from './progress.js';
+import { StreamedOutput, type WritableOutput } from './streamed-output.js';
 import { colorsFor, escapeControlCharacters, escapeJsonForTerminal } from './terminal.js';
 
+/**
+ * The most addresses the live display is drawn for line by line: it keeps a line of state per
+ * address, and beyond a screenful it shows totals anyway. A streamed run draws it only when the
+ * addresses are known before the run (arguments, a regular file's first reading); otherwise it
+ * shows one line of counts, and a run that keeps every result shows none.
+ */
+export const PROGRESS_MAX_ADDRESSES = 10_000;
+/** How many failures a streamed run's summary lists; the rest are counted. */
+export const MAX_LISTED_FAILURES = 100;
+/** The exit status when standard output closed under --jsonl: a shell's for a SIGPIPE death. */
+export const EXIT_OUTPUT_CLOSED = 141;
+/** The count --output file names are padded for when the list's length is unknown (stdin). */
+const UNKNOWN_COUNT = 999_999;
+
 /** A stream the command writes to. */
-export interface OutputStream extends ProgressStream {
+export interface OutputStream extends ProgressStream, Omit<WritableOutput, 'write'> {
   write(chunk: string | Uint8Array): boolean;
   isTTY?: boolean;
 }
@@ -31,6 +60,8 @@ export interface OutputStream extends ProgressStream {
 export interface CommandIO {
   stdout: OutputStream;
   stderr: OutputStream;
+  /** Where `--from -` reads; standard input when left out. */
+  stdin?: AsyncIterable<Buffer | string>;
   env: NodeJS.ProcessEnv;
   reactor: IReactor;
   /** Calls `handler` on every Ctrl-C until the returned function is called. */
@@ -43,6 +74,7 @@ function processIO(): CommandIO {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
     env: process.env,
     reactor: sharedReactor,
     onInterrupt(handler) {
@@ -53,7 +85,10 @@ function processIO(): CommandIO {
   };
 }
 
-/** Runs the command for parsed addresses and options; resolves to the exit status. */
+/**
+ * Runs the command for parsed addresses and options; resolves to the exit status. Throws a
+ * UsageError for a --from list that cannot be read or has a bad line.
+ */
 export async function runGetPoetry(
   addresses: readonly Address[],
   options: GetPoetryOptions,
@@ -61,7 +96,35 @@ export async function runGetPoetry(
 ): Promise<number> {
   const { stdout, stderr } = io;
   const colors = colorsFor(stderr, io.env);
-  const labels = addresses.map(({ host, port }) => formatAddress(host, port));
+  const streamed =
+    options.jsonl === true ||
+    (options.json !== true && (options.quiet === true || options.output !== undefined));
+  const list =
+    options.from === undefined
+      ? undefined
+      : await openAddressList(options.from, () => io.stdin ?? process.stdin);
+  // Every address, when known before the run; their number, when known.
+  let known: readonly Address[] | undefined = addresses;
+  let count: number | undefined = addresses.length;
+  if (list !== undefined) {
+    if (!streamed) {
+      known = await readWholeList(list, addresses);
+      count = known.length;
+    } else if (list.rereadable) {
+      // Checked whole before the first fetch, so a bad line never leaves a run half done; the
+      // first addresses are kept for the live display if there are few enough.
+      const first = [...addresses];
+      const read = await countAddressList(list.open(), list.name, (address) => {
+        if (first.length <= PROGRESS_MAX_ADDRESSES) first.push(address);
+      });
+      count = addresses.length + read;
+      known = count <= PROGRESS_MAX_ADDRESSES ? first : undefined;
+    } else {
+      known = undefined;
+      count = undefined;
+    }
+  }
+  const labels = known?.map(({ host, port }) => formatAddress(host, port));
 
   const outputDir = options.output;
   const files = new Map<number, string>();
@@ -76,17 +139,22 @@ export async function runGetPoetry(
     outputDir === undefined
       ? undefined
       : (address: Address, index: number) => {
-          const path = join(outputDir, poemFileName(index + 1, address, addresses.length));
+          const path = join(outputDir, poemFileName(index + 1, address, count ?? UNKNOWN_COUNT));
           files.set(index, path);
           return new FileSink(path);
         };
 
-  const showProgress =
+  const wantsProgress =
     options.progress &&
     !options.verbose &&
+    options.jsonl !== true &&
     stdout.isTTY === true &&
     stderr.isTTY === true &&
     io.env.TERM !== 'dumb';
+  const showProgress =
+    wantsProgress && labels !== undefined && labels.length <= PROGRESS_MAX_ADDRESSES;
+  // A streamed run whose addresses are too many, or not known, shows one line of counts.
+  const showCounts = wantsProgress && streamed && !showProgress;
   // Loaded only for a terminal: a script or a pipe never pays for it.
   const progress = showProgress
     ? new (await import('./progress.js')).ProgressRenderer(labels, {
@@ -104,6 +172,9 @@ export async function runGetPoetry(
   const recorder =
     timeline === undefined ? undefined : new timeline.TimelineRecorder(io.reactor, labels);
   if (recorder !== undefined) onEvent = recorder.tee(onEvent);
+  // Without the list in hand, the timeline's lanes are named as the addresses are taken.
+  const laneLabels: string[] = [];
+  if (recorder !== undefined && labels === undefined) onEvent = laneNamer(laneLabels, onEvent);
 
   const controller = new AbortController();
   let interrupted = false;
@@ -112,52 +183,145 @@ export async function runGetPoetry(
     interrupted = true;
     controller.abort(new Error('interrupted'));
   });
+  const fetchOptions = {
+    reactor: io.reactor,
+    concurrency: options.concurrency,
+    timeouts: {
+      connectSeconds: options.connectTimeout,
+      idleSeconds: options.idleTimeout,
+      totalSeconds: options.timeout,
+    },
+    maxBytes: options.maxBytes,
+    onEvent,
+    sink,
+    signal: controller.signal,
+  };
 
-  let result: Awaited<ReturnType<typeof poetryMain>>;
-  try {
-    progress?.render();
-    result = await poetryMain(addresses, {
-      reactor: io.reactor,
-      concurrency: options.concurrency,
-      timeouts: {
-        connectSeconds: options.connectTimeout,
-        idleSeconds: options.idleTimeout,
-        totalSeconds: options.timeout,
-      },
-      maxBytes: options.maxBytes,
-      onEvent,
-      sink,
-      signal: controller.signal,
-    });
-  } finally {
-    progress?.stop();
-    stopListening();
-  }
-
-  const timelineRun = recorder?.finish();
-  const { results, elapsedSeconds } = result;
-  if (options.json) {
-    const json = jsonOutput(results, elapsedSeconds, files);
-    stdout.write(stdout.isTTY === true && !options.raw ? escapeJsonForTerminal(json) : json);
-  } else if (!options.quiet && outputDir === undefined) {
-    const escapeControls = stdout.isTTY === true && !options.raw;
-    for (const chunk of poemsOutput(results, { escape: escapeControls })) stdout.write(chunk);
-  }
-  stderr.write(summary(results, elapsedSeconds, { colors, outputDir, interrupted }));
-
+  let status: number;
   let timelineWritten = true;
-  if (timeline !== undefined && timelineRun !== undefined && options.timeline !== undefined) {
+  let finished: TimelineRun | undefined;
+  const writeTimelineFile = async (): Promise<void> => {
+    if (timeline === undefined || finished === undefined || options.timeline === undefined) return;
+    const run = labels === undefined ? { ...finished, addresses: laneLabels } : finished;
     try {
-      stderr.write(`${await timeline.writeTimeline(options.timeline, timelineRun)}\n`);
+      stderr.write(`${await timeline.writeTimeline(options.timeline, run)}\n`);
     } catch (error) {
       timelineWritten = false;
       stderr.write(`get-poetry: ${escapeControlCharacters((error as Error).message)}\n`);
     }
+  };
+
+  if (streamed) {
+    const escapeJson = stdout.isTTY === true && !options.raw;
+    let outputGone: Error | undefined;
+    let outputClosed = false;
+    const output =
+      options.jsonl === true
+        ? new StreamedOutput(stdout, (error) => {
+            outputClosed = true;
+            outputGone = error;
+            controller.abort(new Error('standard output was closed'));
+          })
+        : undefined;
+    const source: AddressSource =
+      list === undefined
+        ? addresses
+        : new AddressStream(list.open(), list.name, { first: addresses, hold: output?.hold });
+    const tally = new Tally(MAX_LISTED_FAILURES);
+    const onResult = (result: PoemResult): void => {
+      tally.add(result);
+      const file = files.get(result.index);
+      if (file !== undefined) files.delete(result.index);
+      if (output === undefined) return;
+      const record = jsonlRecord(result, file);
+      output.write(escapeJson ? escapeJsonForTerminal(record) : record);
+    };
+    const queue = new PoetryQueue(fetchOptions);
+    const counts = showCounts
+      ? new (await import('./progress-counts.js')).CountsProgress(
+          () => ({
+            poems: tally.poems,
+            failures: tally.failures,
+            bytes: tally.bytes,
+            running: queue.running,
+          }),
+          { stream: stderr, clock: io.reactor, colors },
+        )
+      : undefined;
+    const startedSeconds = io.reactor.seconds();
+    try {
+      progress?.render();
+      counts?.render();
+      await queue.addFrom(source, onResult);
+      finished = recorder?.finish();
+    } finally {
+      queue.close();
+      output?.dispose();
+      progress?.stop();
+      counts?.stop();
+      stopListening();
+    }
+    const elapsedSeconds = io.reactor.seconds() - startedSeconds;
+    if (outputClosed) {
+      // The reader went away: nothing more is worth saying, on either stream.
+      return isReaderGone(outputGone) ? EXIT_OUTPUT_CLOSED : EXIT_FAILURE;
+    }
+    if (output !== undefined) {
+      const last = jsonlSummary(tally, elapsedSeconds, interrupted);
+      output.write(escapeJson ? escapeJsonForTerminal(last) : last);
+    }
+    stderr.write(tallySummary(tally, elapsedSeconds, { colors, outputDir, interrupted }));
+    await writeTimelineFile();
+    status = tally.failures === 0 ? EXIT_OK : EXIT_FAILURE;
+  } else {
+    let result: Awaited<ReturnType<typeof poetryMain>>;
+    try {
+      progress?.render();
+      result = await poetryMain(known ?? addresses, fetchOptions);
+      finished = recorder?.finish();
+    } finally {
+      progress?.stop();
+      stopListening();
+    }
+
+    const { results, elapsedSeconds } = result;
+    if (options.json) {
+      const json = jsonOutput(results, elapsedSeconds, files);
+      stdout.write(stdout.isTTY === true && !options.raw ? escapeJsonForTerminal(json) : json);
+    } else if (!options.quiet && outputDir === undefined) {
+      const escapeControls = stdout.isTTY === true && !options.raw;
+      for (const chunk of poemsOutput(results, { escape: escapeControls })) stdout.write(chunk);
+    }
+    stderr.write(summary(results, elapsedSeconds, { colors, outputDir, interrupted }));
+    await writeTimelineFile();
+    status = results.every((r) => r.status === 'fulfilled') ? EXIT_OK : EXIT_FAILURE;
   }
 
   if (interrupted) return EXIT_INTERRUPTED;
-  const allPoems = results.every((r) => r.status === 'fulfilled');
-  return allPoems && timelineWritten ? EXIT_OK : EXIT_FAILURE;
+  return timelineWritten ? status : EXIT_FAILURE;
+}
+
+/** Every address of a list after `first`, read whole (for a run that keeps every result). */
+async function readWholeList(
+  list: AddressList,
+  first: readonly Address[],
+): Promise<readonly Address[]> {
+  const all = [...first];
+  for await (const address of new AddressStream(list.open(), list.name)) all.push(address);
+  return all;
+}
+
+/** A listener that notes each address as it is queued, by index, then passes the event on. */
+function laneNamer(labels: string[], next: FetchEventListener | undefined): FetchEventListener {
+  return function nameLane(event: FetchEvent): void {
+    if (event.type === 'queued') labels[event.index] = event.address;
+    next?.(event);
+  };
+}
+
+function isReaderGone(error: Error | undefined): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return error === undefined || code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
 }
 
 /** The tutorial's client 2.0 output: a line per chunk, and one when each task ends. */

@@ -33,6 +33,9 @@ const FD_MAX_LONELY_RETRIES = 8;
 /** An address given as text (`PORT`, `HOST:PORT`, `[IPv6]:PORT`) or already parsed. */
 export type AddressLike = string | Address;
 
+/** Addresses in any form a caller may hold them: an array, a generator, a stream of lines. */
+export type AddressSource = Iterable<AddressLike> | AsyncIterable<AddressLike>;
+
 /** Options for the APIs that fetch many poems. */
 export interface PoetryQueueOptions extends Omit<PoetryClientOptions, 'sink' | 'index'> {
   /** How many fetches may run at once (a whole number >= 1); the rest wait. Default 512. */
@@ -63,6 +66,27 @@ export function isOutOfFileDescriptors(error: unknown): boolean {
   return false;
 }
 
+/** A source being read by `PoetryQueue.addFrom`, one address at a time. */
+interface Source {
+  readonly iterator: Iterator<AddressLike> | AsyncIterator<AddressLike>;
+  readonly isAsync: boolean;
+  readonly onResult: (result: PoemResult) => void;
+  readonly resolve: (taken: number) => void;
+  readonly reject: (error: unknown) => void;
+  /** The index the next address taken gets. */
+  nextIndex: number;
+  /** How many addresses were taken. */
+  taken: number;
+  /** Taken addresses whose result has not been delivered yet. */
+  outstanding: number;
+  /** An async `next()` is on its way: at most one at a time. */
+  pulling: boolean;
+  /** Nothing more will be taken from it: it ended, failed, or the queue was cancelled. */
+  ended: boolean;
+  failed: boolean;
+  error: unknown;
+}
+
 interface Task {
   readonly address: Address;
   /** `address` as `host:port`, made once: every event, error and result of the task names it. */
@@ -84,8 +108,13 @@ interface Task {
  * back to the front of the queue, and no new fetch starts until a short back-off (on the
  * reactor's clock) has passed, so the ones running can finish and free their descriptors.
  *
- * Lifecycle: (add | addAll)* → (every callback/errback) → close(). `cancel()` ends every task not yet
- * finished with `UserCancelledError`; tasks added after it fail the same way.
+ * `addFrom` reads a source (an iterable or async iterable) lazily instead: it takes the next
+ * address only when a slot is free and nothing else waits, so the tasks taken from it never
+ * outnumber `concurrency`, and a million-line stream never becomes a million tasks.
+ *
+ * Lifecycle: (add | addAll | addFrom)* → (every callback/errback) → close(). `cancel()` ends every
+ * task not yet finished with `UserCancelledError`; tasks added after it fail the same way, and
+ * nothing more is taken from a source.
  */
 export class PoetryQueue {
   readonly reactor: IReactor;
@@ -98,6 +127,8 @@ export class PoetryQueue {
   /** Tasks put back after running out of descriptors; they go before the waiting ones. */
   readonly #retrying: Task[] = [];
   readonly #running = new Set<Task>();
+  /** Sources given to `addFrom`, read one after the other: the first is being read. */
+  readonly #sources: Source[] = [];
   #backoffCall: IDelayedCall | undefined = undefined;
   #backoffSeconds = FD_BACKOFF_FIRST_SECONDS;
   #cancelReason: unknown = undefined;
@@ -156,6 +187,46 @@ export class PoetryQueue {
     });
   }
 
+  /**
+   * Fetches every address `source` gives, the n-th (from 0) with index `firstIndex + n`, each
+   * ending in one `PoemResult` handed to `onResult` (never synchronously from here). The next
+   * address is taken only when a slot is free, after the tasks already waiting: a sync source
+   * is read at once up to `concurrency`, an async one with one `next()` at a time.
+   *
+   * Resolves to how many addresses were taken, once the source has ended (or the queue was
+   * cancelled) and every one of them has its result. If the source throws, or gives a malformed
+   * address (`InvalidAddressError`), nothing more is taken, the queue is cancelled with that
+   * error as the reason, and the promise rejects with it once every result is delivered.
+   */
+  addFrom(
+    source: AddressSource,
+    onResult: (result: PoemResult) => void,
+    firstIndex = 0,
+  ): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const isAsync = Symbol.asyncIterator in source;
+      const iterator = isAsync
+        ? (source as AsyncIterable<AddressLike>)[Symbol.asyncIterator]()
+        : (source as Iterable<AddressLike>)[Symbol.iterator]();
+      this.#sources.push({
+        iterator,
+        isAsync,
+        onResult,
+        resolve,
+        reject,
+        nextIndex: firstIndex,
+        taken: 0,
+        outstanding: 0,
+        pulling: false,
+        ended: false,
+        failed: false,
+        error: undefined,
+      });
+      if (this.#cancelled) this.#endSources();
+      else this.#pump();
+    });
+  }
+
   #add(
     address: Address,
     label: string,
@@ -163,6 +234,24 @@ export class PoetryQueue {
     callback: PoemCallback,
     errback: PoemErrback,
   ): void {
+    const task = this.#task(address, label, index, callback, errback);
+    if (this.#cancelled) {
+      // A microtask, not callLater(0): a reactor stopped in between would cancel that call,
+      // and the errback must come all the same.
+      queueMicrotask(() => this.#deliverError(task, this.#cancelledError(task)));
+      return;
+    }
+    this.#waiting.push(task);
+    this.#pump();
+  }
+
+  #task(
+    address: Address,
+    label: string,
+    index: number,
+    callback: PoemCallback,
+    errback: PoemErrback,
+  ): Task {
     const task: Task = {
       address,
       label,
@@ -174,14 +263,118 @@ export class PoetryQueue {
       lonelyRetries: 0,
     };
     this.#emitQueued(task);
-    if (this.#cancelled) {
-      // A microtask, not callLater(0): a reactor stopped in between would cancel that call,
-      // and the errback must come all the same.
-      queueMicrotask(() => this.#deliverError(task, this.#cancelledError(task)));
-      return;
+    return task;
+  }
+
+  /**
+   * The next task from the first source still read, or undefined: that source is done, or an
+   * async `next()` is on its way (its answer pumps again).
+   */
+  #pull(): Task | undefined {
+    if (this.#cancelled) return undefined;
+    for (;;) {
+      const source = this.#sources[0];
+      if (source === undefined) return undefined;
+      if (source.ended) {
+        this.#sources.shift();
+        continue;
+      }
+      if (source.pulling) return undefined;
+      if (!source.isAsync) {
+        let step: IteratorResult<AddressLike>;
+        try {
+          step = (source.iterator as Iterator<AddressLike>).next();
+        } catch (error) {
+          this.#sourceFailed(source, error);
+          return undefined;
+        }
+        if (step.done === true) {
+          this.#sourceEnded(source);
+          continue;
+        }
+        return this.#take(source, step.value);
+      }
+      source.pulling = true;
+      (source.iterator as AsyncIterator<AddressLike>).next().then(
+        (step) => {
+          source.pulling = false;
+          if (source.ended) return;
+          if (step.done === true) {
+            this.#sourceEnded(source);
+            this.#pump();
+            return;
+          }
+          const task = this.#take(source, step.value);
+          if (task === undefined) return;
+          this.#waiting.push(task);
+          this.#pump();
+        },
+        (error: unknown) => {
+          source.pulling = false;
+          if (!source.ended) this.#sourceFailed(source, error);
+        },
+      );
+      return undefined;
     }
-    this.#waiting.push(task);
-    this.#pump();
+  }
+
+  /** A task for an address taken from `source`; undefined (and the source failed) if malformed. */
+  #take(source: Source, value: AddressLike): Task | undefined {
+    let address: Address;
+    try {
+      address = toAddress(value);
+    } catch (error) {
+      this.#sourceFailed(source, error);
+      return undefined;
+    }
+    const index = source.nextIndex++;
+    source.taken++;
+    source.outstanding++;
+    const label = formatAddress(address.host, address.port);
+    const settle = (result: PoemResult): void => {
+      source.outstanding--;
+      deliver(this.reactor, 'callback', source.onResult, result);
+      this.#settleSource(source);
+    };
+    return this.#task(
+      address,
+      label,
+      index,
+      (value) => settle({ status: 'fulfilled', index, address: label, value }),
+      (reason) => settle({ status: 'rejected', index, address: label, reason }),
+    );
+  }
+
+  #sourceEnded(source: Source): void {
+    source.ended = true;
+    if (this.#sources[0] === source) this.#sources.shift();
+    this.#settleSource(source);
+  }
+
+  #sourceFailed(source: Source, error: unknown): void {
+    source.failed = true;
+    source.error = error;
+    this.#sourceEnded(source);
+    closeIterator(source.iterator);
+    this.cancel(error);
+  }
+
+  /** Resolves or rejects `addFrom`'s promise once the source is done and every result is in. */
+  #settleSource(source: Source): void {
+    if (!source.ended || source.outstanding > 0) return;
+    if (source.failed) source.reject(source.error);
+    else source.resolve(source.taken);
+  }
+
+  /** After a cancel: nothing more is taken from any source, and each is closed. */
+  #endSources(): void {
+    const sources = this.#sources.splice(0);
+    for (const source of sources) {
+      if (source.ended) continue;
+      source.ended = true;
+      closeIterator(source.iterator);
+      this.#settleSource(source);
+    }
   }
 
   /** Ends every task not yet finished with `UserCancelledError`, its `cause` being `reason`. */
@@ -195,6 +388,8 @@ export class PoetryQueue {
     this.#retrying.length = 0;
     this.#waiting.length = 0;
     this.#waitingHead = 0;
+    // Before the running fetches end: each that ends frees a slot a source must not fill.
+    this.#endSources();
     for (const task of [...this.#running]) task.factory?.cancel(this.#cancelReason);
     waiting.sort((a, b) => a.index - b.index);
     for (const task of waiting) this.#deliverError(task, this.#cancelledError(task));
@@ -208,7 +403,7 @@ export class PoetryQueue {
 
   #pump(): void {
     while (this.#running.size < this.concurrency && this.#backoffCall === undefined) {
-      const task = this.#retrying.shift() ?? this.#nextWaiting();
+      const task = this.#retrying.shift() ?? this.#nextWaiting() ?? this.#pull();
       if (task === undefined) return;
       this.#start(task);
     }
@@ -341,32 +536,64 @@ export function fetchPoem(address: AddressLike, options: PoetryClientOptions = {
   });
 }
 
+/** Tells an iterator nobody will read on (a file stream closes), ignoring what it throws. */
+function closeIterator(iterator: Iterator<AddressLike> | AsyncIterator<AddressLike>): void {
+  try {
+    const closing = iterator.return?.();
+    if (closing instanceof Promise) closing.catch(() => {});
+  } catch {
+    // The reader has failed or finished already; there is nothing left to close.
+  }
+}
+
 /**
  * Fetches many poems, at most `concurrency` at once. Resolves, once every fetch has ended, to
- * one result per address in argument order; never rejects for a failed fetch. Rejects with
- * `InvalidAddressError` before connecting anywhere if any address is malformed.
+ * one result per address in input order; never rejects for a failed fetch.
+ *
+ * An array is checked whole first: a malformed address rejects with `InvalidAddressError`
+ * before connecting anywhere, and a cancel gives every address not finished a result. Any other
+ * iterable or async iterable is read lazily, an address taken only when a slot is free: a
+ * malformed address (or the source throwing) cancels the fetches running and rejects with that
+ * error; a cancel stops the reading, so the results are those of the addresses taken.
  */
 export function fetchPoems(
-  addresses: readonly AddressLike[],
+  addresses: AddressSource,
   options: PoetryQueueOptions = {},
 ): Promise<PoemResult[]> {
-  return new Promise<PoemResult[]>((resolve) => {
-    const targets = addresses.map(toAddress);
-    const results = new Array<PoemResult>(targets.length);
+  return new Promise<PoemResult[]>((resolve, reject) => {
+    const results: PoemResult[] = [];
+    const settle = (result: PoemResult): void => {
+      results[result.index] = result;
+    };
+    if (!Array.isArray(addresses)) {
+      const queue = new PoetryQueue(options);
+      queue.addFrom(addresses, settle).then(
+        () => {
+          queue.close();
+          resolve(results);
+        },
+        (error: unknown) => {
+          queue.close();
+          reject(error);
+        },
+      );
+      return;
+    }
+    const targets = (addresses as readonly AddressLike[]).map(toAddress);
+    results.length = targets.length;
     if (targets.length === 0) {
       resolve(results);
       return;
     }
     const queue = new PoetryQueue(options);
     let left = targets.length;
-    const settle = (result: PoemResult): void => {
-      results[result.index] = result;
+    queue.addAll(targets, (result) => {
+      settle(result);
       if (--left === 0) {
         queue.close();
         resolve(results);
       }
-    };
-    queue.addAll(targets, settle);
+    });
   });
 }
 
@@ -374,33 +601,95 @@ export function fetchPoems(
  * Fetches many poems, at most `concurrency` at once, and yields each result as its fetch ends
  * (fastest first). Fetching starts at the first `next()`. Leaving the loop early (`break`,
  * `return`, an exception) cancels the fetches not yet finished.
+ *
+ * An array is checked whole first (`InvalidAddressError` before connecting anywhere). Any
+ * other iterable or async iterable is read lazily: an address is taken only when a slot is free
+ * and fewer than `concurrency` results wait to be yielded, so neither the fetches nor the results
+ * held grow with the source; a malformed address (or the source throwing) cancels the fetches
+ * running and is thrown from the loop.
  */
 export async function* poemsAsCompleted(
-  addresses: readonly AddressLike[],
+  addresses: AddressSource,
   options: PoetryQueueOptions = {},
 ): AsyncGenerator<PoemResult, void, undefined> {
-  const targets = addresses.map(toAddress);
-  if (targets.length === 0) return;
+  const lazy = !Array.isArray(addresses);
+  const targets = lazy ? [] : (addresses as readonly AddressLike[]).map(toAddress);
+  if (!lazy && targets.length === 0) return;
   const finished: PoemResult[] = [];
+  let finishedHead = 0;
   let wake: (() => void) | undefined;
-  const push = (result: PoemResult): void => {
-    finished.push(result);
+  let roomWaiter: (() => void) | undefined;
+  let stopped = false;
+  const wakeUp = (): void => {
     const resume = wake;
     wake = undefined;
     resume?.();
   };
+  const push = (result: PoemResult): void => {
+    finished.push(result);
+    wakeUp();
+  };
   const queue = new PoetryQueue(options);
+  let sourceDone = false;
+  let sourceError: unknown;
+  let failed = false;
+  let total = targets.length;
   try {
-    queue.addAll(targets, push);
-    for (let yielded = 0; yielded < targets.length; yielded++) {
-      while (finished.length === 0) {
+    if (lazy) {
+      const limit = queue.concurrency;
+      // Waits while the results not yet yielded fill `concurrency`: a slow consumer slows
+      // the reading, rather than results piling up.
+      async function* paced(): AsyncGenerator<AddressLike> {
+        for await (const address of addresses) {
+          while (!stopped && finished.length - finishedHead >= limit) {
+            await new Promise<void>((resolve) => {
+              roomWaiter = resolve;
+            });
+          }
+          yield address;
+        }
+      }
+      queue.addFrom(paced(), push).then(
+        (taken) => {
+          total = taken;
+          sourceDone = true;
+          wakeUp();
+        },
+        (error: unknown) => {
+          sourceError = error;
+          failed = true;
+          sourceDone = true;
+          wakeUp();
+        },
+      );
+    } else {
+      queue.addAll(targets, push);
+      sourceDone = true;
+    }
+    for (let yielded = 0; !sourceDone || yielded < total; ) {
+      while (finished.length === finishedHead) {
+        if (sourceDone && yielded >= total) break;
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
       }
-      yield finished.shift()!;
+      if (finished.length === finishedHead) break;
+      const result = finished[finishedHead]!;
+      finished[finishedHead++] = undefined as unknown as PoemResult;
+      if (finishedHead > 1024 && finishedHead * 2 > finished.length) {
+        finished.splice(0, finishedHead);
+        finishedHead = 0;
+      }
+      const room = roomWaiter;
+      roomWaiter = undefined;
+      room?.();
+      yielded++;
+      yield result;
     }
+    if (failed) throw sourceError;
   } finally {
+    stopped = true;
+    roomWaiter?.();
     queue.cancel();
     queue.close();
   }

@@ -4,9 +4,9 @@
 import { CommanderError } from 'commander';
 import { UsageError } from '../../src/cli/command.js';
 import {
+  addressesToFetch,
   type GetPoetryOptions,
   getPoetryProgram,
-  parseAddressArguments,
 } from '../../src/cli/get-poetry-program.js';
 import type { Address } from '../../src/internet/interfaces.js';
 import { seededRandom } from './seeded-random.mjs';
@@ -112,8 +112,9 @@ export function parseGetPoetryArguments(args: readonly string[]): ParseOutcome {
   const program = getPoetryProgram().configureOutput({ writeOut: () => {}, writeErr: () => {} });
   try {
     program.parse(['node', 'get-poetry', ...args]);
-    const addresses = parseAddressArguments(program.args);
-    return { kind: 'ok', addresses, options: program.opts<GetPoetryOptions>() };
+    const options = program.opts<GetPoetryOptions>();
+    const addresses = addressesToFetch(program.args, options);
+    return { kind: 'ok', addresses, options };
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? { kind: 'exit0' } : { kind: 'usage', message: error.message };

@@ -4,10 +4,14 @@ import picocolors from 'picocolors';
 import { describe, expect, it } from 'vitest';
 import {
   describeFailure,
+  jsonlRecord,
+  jsonlSummary,
   jsonOutput,
   poemFileName,
   poemsOutput,
   summary,
+  Tally,
+  tallySummary,
 } from '../../../src/cli/get-poetry-report.js';
 import { ConnectionRefusedError, UserCancelledError } from '../../../src/internet/errors.js';
 import { EmptyPoemError } from '../../../src/poetry/errors.js';
@@ -153,5 +157,91 @@ describe('describeFailure', () => {
       describeFailure(new ConnectionRefusedError('connection refused', { address: 'h:1' })),
     ).toBe('connection refused');
     expect(describeFailure(new Error('plain'))).toBe('plain');
+  });
+});
+
+describe('jsonlRecord', () => {
+  it('is one line holding what --json gives for the same poem or failure', () => {
+    const poem = poemResult(4, 'a poem\n');
+    const refused = failure(
+      1,
+      new ConnectionRefusedError('connection refused', { address: '127.0.0.1:10001' }),
+    );
+    const document = JSON.parse(jsonOutput([refused, poem], 0.5));
+    for (const [result, entry] of [
+      [poem, document.poems[0]],
+      [refused, document.failures[0]],
+    ] as const) {
+      const line = jsonlRecord(result);
+      expect(line.endsWith('\n')).toBe(true);
+      expect(line.indexOf('\n')).toBe(line.length - 1);
+      expect(JSON.parse(line)).toEqual(entry);
+    }
+    expect(JSON.parse(jsonlRecord(poem))).toEqual({
+      index: 5,
+      address: '127.0.0.1:10004',
+      bytes: 7,
+      text: 'a poem\n',
+    });
+    expect(JSON.parse(jsonlRecord(refused))).toEqual({
+      index: 2,
+      address: '127.0.0.1:10001',
+      code: 'ERR_CONNECTION_REFUSED',
+      message: 'connection refused',
+    });
+  });
+
+  it('names the file instead of giving the text for a poem streamed to --output', () => {
+    expect(JSON.parse(jsonlRecord(poemResult(0, 'x\n'), 'out/001.txt'))).toEqual({
+      index: 1,
+      address: '127.0.0.1:10000',
+      bytes: 2,
+      file: 'out/001.txt',
+    });
+  });
+});
+
+describe('jsonlSummary', () => {
+  it('counts poems, failures and bytes, has no index, and says when it was interrupted', () => {
+    const tally = new Tally();
+    tally.add(poemResult(0, 'abc\n'));
+    tally.add(poemResult(1, 'de\n'));
+    tally.add(failure(2, new UserCancelledError('cancelled')));
+    expect(JSON.parse(jsonlSummary(tally, 1.23456789))).toEqual({
+      poems: 2,
+      failures: 1,
+      bytes: 7,
+      elapsedSeconds: 1.234568,
+    });
+    expect(JSON.parse(jsonlSummary(tally, 1, true))).toMatchObject({ interrupted: true });
+    expect(jsonlSummary(tally, 1).split('\n')).toEqual([expect.any(String), '']);
+  });
+});
+
+describe('Tally', () => {
+  it('lists the first failures it may keep and counts the rest, in the summary too', () => {
+    const tally = new Tally(2);
+    for (let i = 0; i < 5; i++) {
+      tally.add(failure(i, new ConnectionRefusedError('connection refused')));
+    }
+    tally.add(poemResult(5, 'ok\n'));
+    expect(tally.listed).toHaveLength(2);
+    expect(tallySummary(tally, 1, { colors: plain })).toBe(
+      'Got 1 poem (3 bytes) in 1.000 s.\n5 failed:\n' +
+        '  127.0.0.1:10000: connection refused\n  127.0.0.1:10001: connection refused\n' +
+        '  and 3 more\n',
+    );
+  });
+
+  it('gives the same summary as the list of results when it lists them all', () => {
+    const results = [
+      poemResult(0, 'one\n'),
+      failure(1, new ConnectionRefusedError('connection refused')),
+    ];
+    const tally = new Tally();
+    for (const result of results) tally.add(result);
+    expect(tallySummary(tally, 2, { colors: plain, outputDir: 'dir' })).toBe(
+      summary(results, 2, { colors: plain, outputDir: 'dir' }),
+    );
   });
 });

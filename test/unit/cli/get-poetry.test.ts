@@ -1,9 +1,11 @@
 // The get-poetry command's options and its run, on the fake reactor with fake terminals.
 
+import { EventEmitter } from 'node:events';
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/cli/command.js';
 import {
+  addressesToFetch,
   type GetPoetryOptions,
   getPoetryProgram,
   parseAddressArguments,
@@ -20,13 +22,16 @@ import type { PoetryProtocol } from '../../../src/poetry/client.js';
 import { type MemoryConnector, MemoryReactor } from '../../../src/testing/index.js';
 // The command imports it only when it shows progress; loaded here, that import is instant.
 import '../../../src/cli/progress.js';
+import '../../../src/cli/progress-counts.js';
 
-class FakeStream implements OutputStream {
+class FakeStream extends EventEmitter implements OutputStream {
   readonly chunks: Buffer[] = [];
   isTTY: boolean;
   columns = 80;
   rows = 24;
+  writableNeedDrain = false;
   constructor(isTTY = false) {
+    super();
     this.isTTY = isTTY;
   }
   write(chunk: string | Uint8Array): boolean {
@@ -55,7 +60,7 @@ function parseError(args: string[]): CommanderError {
   throw new Error(`${JSON.stringify(args)} parsed without an error`);
 }
 
-function fakeIO(tty = false) {
+function fakeIO(tty = false, stdin?: AsyncIterable<Buffer | string>) {
   const reactor = new MemoryReactor();
   const stdout = new FakeStream(tty);
   const stderr = new FakeStream(tty);
@@ -64,6 +69,7 @@ function fakeIO(tty = false) {
   const io: CommandIO = {
     stdout,
     stderr,
+    ...(stdin === undefined ? {} : { stdin }),
     env: {},
     reactor,
     onInterrupt(handler) {
@@ -190,14 +196,38 @@ describe('get-poetry options', () => {
     expect(error.message).toContain(option);
   });
 
-  it('refuses to run without an address', () => {
-    expect(parseError([]).message).toContain("missing required argument 'address'");
+  it('refuses to run without an address or a --from list', () => {
+    expect(() => addressesToFetch([], parse([]))).toThrow(UsageError);
+    expect(() => addressesToFetch([], parse([]))).toThrow("missing required argument 'address'");
+    expect(addressesToFetch([], parse(['--from', 'list.txt']))).toEqual([]);
+    expect(addressesToFetch(['7'], parse(['--from', '-', '7']))).toEqual([
+      { host: 'localhost', port: 7 },
+    ]);
   });
 
   it('lists its usage in --help', () => {
     expect(getPoetryProgram().helpInformation()).toContain(
-      'Usage: get-poetry [options] <address...>',
+      'Usage: get-poetry [options] [address...]',
     );
+  });
+
+  it('says in --help which outputs keep every result and documents --from and --jsonl', () => {
+    const help = getPoetryProgram().helpInformation().replace(/\s+/g, ' ');
+    expect(help).toContain('--from <file>');
+    expect(help).toContain('--jsonl');
+    expect(help).toContain('(keeps all until the end)');
+    expect(help).toContain('(keeps none)');
+    let after = '';
+    const program = getPoetryProgram().configureOutput({ writeOut: (text) => (after += text) });
+    program.outputHelp();
+    expect(after).toContain('keep every result until then');
+    expect(after).toContain('FILE:LINE');
+    expect(after).toContain('exits 141');
+  });
+
+  it('refuses --jsonl with --json or --quiet', () => {
+    expect(parseError(['--jsonl', '--json', '1']).message).toContain('--jsonl');
+    expect(parseError(['--jsonl', '--quiet', '1']).message).toContain('--jsonl');
   });
 });
 
@@ -370,5 +400,195 @@ describe('runGetPoetry', () => {
     serve(reactor.tcpClients[0]!, 'one\n');
     expect(await run).toBe(0);
     expect(stdout.chunks).toEqual([]);
+  });
+});
+
+/** A standard input that gives `chunks`, each after the gate before it opens. */
+function gatedInput() {
+  const chunks: (string | undefined)[] = [];
+  let wake: (() => void) | undefined;
+  async function* stdin(): AsyncGenerator<string> {
+    for (;;) {
+      while (chunks.length === 0) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+      const chunk = chunks.shift();
+      if (chunk === undefined) return;
+      yield chunk;
+    }
+  }
+  const send = (chunk: string | undefined): void => {
+    chunks.push(chunk);
+    const resume = wake;
+    wake = undefined;
+    resume?.();
+  };
+  return { stdin: stdin(), send };
+}
+
+/** Turns the event loop until `reactor` has made `count` connection attempts. */
+async function connections(reactor: MemoryReactor, count: number): Promise<MemoryConnector[]> {
+  for (let turn = 0; turn < 1000 && reactor.tcpClients.length < count; turn++) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  expect(reactor.tcpClients).toHaveLength(count);
+  return reactor.tcpClients;
+}
+
+const jsonLines = (stream: FakeStream): unknown[] =>
+  stream
+    .text()
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+
+describe('runGetPoetry, streamed (--jsonl, --quiet, --output with --from)', () => {
+  it('writes a --jsonl record per fetch as it ends, in order of completion, then a summary', async () => {
+    const { io, reactor, stdout, stderr } = fakeIO();
+    const run = runGetPoetry(addresses(1, 2, 3), parse(['--jsonl', '1']), io);
+    serve(reactor.tcpClients[2]!, 'three\n');
+    expect(jsonLines(stdout)).toEqual([
+      { index: 3, address: '127.0.0.1:3', bytes: 6, text: 'three\n' },
+    ]);
+    reactor.tcpClients[0]!.fail(new ConnectionRefusedError('connection refused'));
+    reactor.advance(0.25);
+    serve(reactor.tcpClients[1]!, 'two\n');
+    expect(await run).toBe(1);
+    expect(jsonLines(stdout)).toEqual([
+      { index: 3, address: '127.0.0.1:3', bytes: 6, text: 'three\n' },
+      {
+        index: 1,
+        address: '127.0.0.1:1',
+        code: 'ERR_CONNECTION_REFUSED',
+        message: 'connection refused',
+      },
+      { index: 2, address: '127.0.0.1:2', bytes: 4, text: 'two\n' },
+      { poems: 2, failures: 1, bytes: 10, elapsedSeconds: 0.25 },
+    ]);
+    expect(stderr.text()).toContain('Got 2 poems (10 bytes) in 0.250 s.\n1 failed:\n');
+  });
+
+  it('reads --from - after the arguments, taking a line only when a slot is free', async () => {
+    const input = gatedInput();
+    const { io, reactor, stdout } = fakeIO(false, input.stdin);
+    const run = runGetPoetry(
+      addresses(1),
+      parse(['--from', '-', '--jsonl', '--concurrency', '2', '1']),
+      io,
+    );
+    input.send('# more\n127.0.0.1:2\r\n127.0.0.1:3\n127.0');
+    input.send('.0.1:4');
+    input.send(undefined);
+    await connections(reactor, 2);
+    // Two at once: the third line waits for a slot.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reactor.tcpClients).toHaveLength(2);
+    serve(reactor.tcpClients[1]!, 'two\n');
+    const [, , third] = await connections(reactor, 3);
+    serve(reactor.tcpClients[0]!, 'one\n');
+    serve(third!, 'three\n');
+    const [, , , fourth] = await connections(reactor, 4);
+    serve(fourth!, 'four\n');
+    expect(await run).toBe(0);
+    expect(reactor.tcpClients.map((c) => c.address)).toEqual([
+      '127.0.0.1:1',
+      '127.0.0.1:2',
+      '127.0.0.1:3',
+      '127.0.0.1:4',
+    ]);
+    expect(jsonLines(stdout).map((r) => (r as { index?: number }).index)).toEqual([
+      2,
+      1,
+      3,
+      4,
+      undefined,
+    ]);
+  });
+
+  it('stops at a bad line of standard input: cancels what runs, then a usage error naming stdin:LINE', async () => {
+    const input = gatedInput();
+    const { io, reactor, stdout, stderr } = fakeIO(false, input.stdin);
+    const run = runGetPoetry([], parse(['--from', '-', '--jsonl']), io);
+    input.send('127.0.0.1:1\n');
+    const [first] = await connections(reactor, 1);
+    first!.accept();
+    input.send('\nnot-a-port\n');
+    await expect(run).rejects.toThrow(UsageError);
+    await expect(run).rejects.toThrow('stdin:3: invalid address "not-a-port"');
+    expect(first!.transport!.aborted).toBe(true);
+    expect(jsonLines(stdout)).toEqual([
+      { index: 1, address: '127.0.0.1:1', code: 'ERR_CANCELLED', message: 'cancelled' },
+    ]);
+    expect(stderr.text()).toBe('');
+  });
+
+  it('stops at once, cancelling what runs and writing nothing more, when stdout goes away', async () => {
+    const { io, reactor, stdout, stderr } = fakeIO();
+    const run = runGetPoetry(
+      addresses(1, 2, 3, 4),
+      parse(['--jsonl', '--concurrency', '2', '1']),
+      io,
+    );
+    serve(reactor.tcpClients[0]!, 'one\n');
+    expect(reactor.tcpClients).toHaveLength(3);
+    stdout.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    expect(await run).toBe(141);
+    expect(reactor.tcpClients).toHaveLength(3);
+    expect(reactor.tcpClients.slice(1).map((c) => c.state)).toEqual([
+      'disconnected',
+      'disconnected',
+    ]);
+    expect(jsonLines(stdout)).toHaveLength(1);
+    expect(stderr.text()).toBe('');
+    expect(stdout.listenerCount('error')).toBe(0);
+  });
+
+  it('takes no address while stdout is full, and goes on when it drains', async () => {
+    const input = gatedInput();
+    const { io, reactor, stdout } = fakeIO(false, input.stdin);
+    const run = runGetPoetry([], parse(['--from', '-', '--jsonl', '--concurrency', '1']), io);
+    input.send('127.0.0.1:1\n127.0.0.1:2\n');
+    input.send(undefined);
+    const [first] = await connections(reactor, 1);
+    stdout.writableNeedDrain = true;
+    serve(first!, 'one\n');
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(reactor.tcpClients).toHaveLength(1);
+    stdout.writableNeedDrain = false;
+    stdout.emit('drain');
+    const [, second] = await connections(reactor, 2);
+    serve(second!, 'two\n');
+    expect(await run).toBe(0);
+  });
+
+  it('exits 130 on Ctrl-C with a summary saying so, in --jsonl too', async () => {
+    const { io, reactor, stdout, stderr, interrupts } = fakeIO();
+    const run = runGetPoetry(addresses(1, 2), parse(['--jsonl', '1']), io);
+    serve(reactor.tcpClients[0]!, 'one\n');
+    interrupts[0]!();
+    expect(await run).toBe(130);
+    const lines = jsonLines(stdout);
+    expect(lines.at(-1)).toMatchObject({ poems: 1, failures: 1, interrupted: true });
+    expect(stderr.text()).toContain('Interrupted.\n1 failed:\n  127.0.0.1:2: cancelled\n');
+  });
+
+  it('shows one line of counts on a terminal for a list whose length is not known', async () => {
+    const input = gatedInput();
+    const { io, reactor, stderr } = fakeIO(true, input.stdin);
+    const run = runGetPoetry([], parse(['--from', '-', '--quiet']), io);
+    input.send('127.0.0.1:1\n127.0.0.1:2\n');
+    input.send(undefined);
+    const [first, second] = await connections(reactor, 2);
+    serve(first!, 'one\n');
+    reactor.advance(0.1);
+    serve(second!, 'two\n');
+    expect(await run).toBe(0);
+    expect(stderr.text()).toContain('\r\x1b[K1 done, 1 running, 4 bytes');
+    expect(stderr.text()).not.toContain('\x1b[0J');
+    // Erased before the summary (which is colored on a terminal).
+    const text = stderr.text();
+    expect(text.slice(text.lastIndexOf('\r\x1b[K'))).toMatch(/^\r.\[K.\[\d+mGot 2 poems/);
   });
 });

@@ -450,3 +450,195 @@ describe('PoetryQueue', () => {
     expect(isOutOfFileDescriptors('EMFILE')).toBe(false);
   });
 });
+
+/** A sync source of `count` addresses that counts how many were taken, and whether it closed. */
+function countingSource(count: number) {
+  const state = { taken: 0, closed: false };
+  function* addresses(): Generator<string> {
+    try {
+      for (let i = 1; i <= count; i++) {
+        state.taken++;
+        yield `127.0.0.1:${i}`;
+      }
+    } finally {
+      state.closed = true;
+    }
+  }
+  return { state, addresses: addresses() };
+}
+
+/** An async source whose addresses come only when `send` gives them; `end()` finishes it. */
+function pushedSource() {
+  const queued: (string | undefined)[] = [];
+  let wake: (() => void) | undefined;
+  const state = { asked: 0, inFlight: 0, maxInFlight: 0 };
+  const iterator: AsyncIterableIterator<string> = {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      state.asked++;
+      state.inFlight++;
+      state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+      while (queued.length === 0) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+      state.inFlight--;
+      const value = queued.shift();
+      return value === undefined ? { done: true, value: undefined } : { done: false, value };
+    },
+  };
+  const push = (value: string | undefined): void => {
+    queued.push(value);
+    const resume = wake;
+    wake = undefined;
+    resume?.();
+  };
+  return { state, iterator, send: push, end: () => push(undefined) };
+}
+
+describe('PoetryQueue.addFrom', () => {
+  it('takes addresses from an iterable only as slots free up, never more than concurrency ahead', async () => {
+    const reactor = new MemoryReactor();
+    const { state, addresses } = countingSource(1_000_000);
+    const queue = new PoetryQueue({ reactor, concurrency: 3 });
+    const results: PoemResult[] = [];
+    const done = queue.addFrom(addresses, (result) => results.push(result));
+    expect(state.taken).toBe(3);
+    expect(queue.running).toBe(3);
+    expect(queue.waiting).toBe(0);
+    serve(reactor.tcpClients[1]!);
+    expect(state.taken).toBe(4);
+    expect(reactor.tcpClients.map((c) => c.address)).toEqual([
+      '127.0.0.1:1',
+      '127.0.0.1:2',
+      '127.0.0.1:3',
+      '127.0.0.1:4',
+    ]);
+    queue.cancel();
+    expect(await done).toBe(4);
+    expect(state.closed).toBe(true);
+    expect(results.map((r) => [r.index, r.status])).toEqual([
+      [1, 'fulfilled'],
+      [0, 'rejected'],
+      [2, 'rejected'],
+      [3, 'rejected'],
+    ]);
+    queue.close();
+  });
+
+  it('asks an async iterable for one address at a time, and only while a slot is free', async () => {
+    const reactor = new MemoryReactor();
+    const source = pushedSource();
+    const queue = new PoetryQueue({ reactor, concurrency: 2 });
+    const results: PoemResult[] = [];
+    const done = queue.addFrom(source.iterator, (result) => results.push(result), 10);
+    for (const port of [1, 2, 3]) source.send(`127.0.0.1:${port}`);
+    await flush();
+    expect(reactor.tcpClients.map((c) => c.address)).toEqual(['127.0.0.1:1', '127.0.0.1:2']);
+    expect(source.state.asked).toBe(2);
+    serve(reactor.tcpClients[0]!);
+    await flush();
+    expect(reactor.tcpClients).toHaveLength(3);
+    serve(reactor.tcpClients[1]!);
+    serve(reactor.tcpClients[2]!);
+    await flush();
+    source.end();
+    expect(await done).toBe(3);
+    expect(source.state.maxInFlight).toBe(1);
+    expect(results.map((r) => r.index)).toEqual([10, 11, 12]);
+    queue.close();
+  });
+
+  it('fails on a malformed address from the source: cancels what runs, then rejects with it', async () => {
+    const reactor = new MemoryReactor();
+    const source = pushedSource();
+    const queue = new PoetryQueue({ reactor });
+    const results: PoemResult[] = [];
+    const done = queue.addFrom(source.iterator, (result) => results.push(result));
+    source.send('127.0.0.1:1');
+    await flush();
+    const running = reactor.tcpClients[0]!;
+    source.send('127.0.0.1:');
+    await expect(done).rejects.toBeInstanceOf(InvalidAddressError);
+    expect(results).toHaveLength(1);
+    expect(results[0]!.status === 'rejected' && results[0]!.reason).toBeInstanceOf(
+      UserCancelledError,
+    );
+    expect(running.state).toBe('disconnected');
+    queue.close();
+  });
+
+  it('rejects with what the source throws, after cancelling what runs', async () => {
+    const reactor = new MemoryReactor();
+    function* failing(): Generator<string> {
+      yield '127.0.0.1:1';
+      throw new Error('the source broke');
+    }
+    const queue = new PoetryQueue({ reactor, concurrency: 1 });
+    const done = queue.addFrom(failing(), () => {});
+    serve(reactor.tcpClients[0]!);
+    await expect(done).rejects.toThrow('the source broke');
+    expect(reactor.tcpClients).toHaveLength(1);
+    queue.close();
+  });
+});
+
+describe('fetchPoems and poemsAsCompleted with iterables', () => {
+  it('fetchPoems reads a generator lazily and resolves to results in input order', async () => {
+    const reactor = new MemoryReactor();
+    const { state, addresses } = countingSource(5);
+    const promise = fetchPoems(addresses, { reactor, concurrency: 2 });
+    expect(state.taken).toBe(2);
+    for (let i = 0; i < 5; i++) serve(reactor.tcpClients[i]!);
+    const results = await promise;
+    expect(results.map((r) => [r.index, r.address, r.status])).toEqual(
+      [1, 2, 3, 4, 5].map((port, index) => [index, `127.0.0.1:${port}`, 'fulfilled']),
+    );
+  });
+
+  it('fetchPoems rejects with InvalidAddressError for a malformed address met in an iterable', async () => {
+    const reactor = new MemoryReactor();
+    const promise = fetchPoems(new Set(['127.0.0.1:1', 'nonsense']), { reactor });
+    await expect(promise).rejects.toBeInstanceOf(InvalidAddressError);
+    expect(reactor.tcpClients[0]!.state).toBe('disconnected');
+  });
+
+  it('poemsAsCompleted reads an async iterable as results are consumed, fastest first', async () => {
+    const reactor = new MemoryReactor();
+    const source = pushedSource();
+    for (const port of [1, 2, 3, 4, 5, 6]) source.send(`127.0.0.1:${port}`);
+    source.end();
+    const iterator = poemsAsCompleted(source.iterator, { reactor, concurrency: 2 });
+    const first = iterator.next();
+    await flush();
+    expect(reactor.tcpClients).toHaveLength(2);
+    serve(reactor.tcpClients[1]!);
+    expect((await first).value).toMatchObject({ index: 1, status: 'fulfilled' });
+    await flush();
+    serve(reactor.tcpClients[0]!);
+    await flush();
+    serve(reactor.tcpClients[2]!);
+    await flush();
+    // Two results wait to be consumed, as many as `concurrency`: the reading stops there.
+    const before = reactor.tcpClients.length;
+    await flush();
+    expect(reactor.tcpClients).toHaveLength(before);
+    expect((await iterator.next()).value).toMatchObject({ index: 0 });
+    await flush();
+    expect(reactor.tcpClients).toHaveLength(before + 1);
+    const rest: number[] = [];
+    const consume = (async () => {
+      for await (const result of { [Symbol.asyncIterator]: () => iterator })
+        rest.push(result.index);
+    })();
+    for (let served = 3; served < 6; served++) {
+      await flush();
+      serve(reactor.tcpClients[served]!);
+    }
+    await consume;
+    expect(rest).toEqual([2, 3, 4, 5]);
+  });
+});
