@@ -78,7 +78,7 @@ function writeAddressFile(path, count, destinations) {
  * records are counted; one summary object (a record without an index) must count every poem
  * and no failure.
  */
-export class JsonlCheck {
+class JsonlCheck {
   constructor(count, poemText, destinations) {
     this.count = count;
     this.poemText = poemText;
