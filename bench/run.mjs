@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The benchmark harness: options, the context each scenario in bench/scenarios/ runs in, and the report.
 // Usage: node bench/run.mjs [--quick] [--runs N] [--only LIST] [--no-python] [--dist DIR]
-//                           [--update-readme | --readme-from FILE.json]
+//                           [--scale-sizes LIST] [--update-readme | --readme-from FILE.json]
 // Exits 1 only when a program crashes or a poem is lost or corrupted; never on timing.
 import { spawnSync } from 'node:child_process';
 import {
@@ -22,13 +22,14 @@ import { machine, machineLine, markdown } from './lib/report.mjs';
 import { bigPoem } from './scenarios/big-poem.mjs';
 import { capacity } from './scenarios/capacity.mjs';
 import { fanOut } from './scenarios/fan-out.mjs';
+import { scale } from './scenarios/scale.mjs';
 import { slow } from './scenarios/slow.mjs';
 import { startup } from './scenarios/startup.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
 const README = join(ROOT, 'README.md');
-const SCENARIOS = { 'fan-out': fanOut, 'big-poem': bigPoem, slow, capacity, startup };
+const SCENARIOS = { 'fan-out': fanOut, 'big-poem': bigPoem, slow, capacity, startup, scale };
 const NAMES = Object.keys(SCENARIOS);
 
 // --- options -------------------------------------------------------------------------------
@@ -36,13 +37,15 @@ const NAMES = Object.keys(SCENARIOS);
 function usage() {
   return [
     'Usage: node bench/run.mjs [--quick] [--runs N] [--only LIST] [--no-python] [--dist DIR]',
-    '                          [--update-readme | --readme-from FILE.json]',
+    '                          [--scale-sizes LIST] [--update-readme | --readme-from FILE.json]',
     '  --quick          every scenario once at small sizes (under a minute); never fails on timing',
     '  --runs N         runs of each program per scenario (default 5; 7 for the GiB poem,',
     '                   10 for start-up; quick 1)',
     `  --only LIST      comma-separated scenarios: ${NAMES.join(',')}`,
     '  --no-python      skip the Python asyncio peer rows',
     '  --dist DIR       measure our programs from another build (default: dist/)',
+    '  --scale-sizes L  comma-separated fetch counts for the scale scenario (default',
+    '                   10000,100000,1000000; quick 20000)',
     '  --update-readme  after a full run of every scenario, rewrite the tables in README.md',
     '  --readme-from F  rewrite the tables in README.md from a saved full run (F: its JSON) and exit',
     '',
@@ -66,6 +69,7 @@ function parseOptions(argv) {
   const runs = argument('--runs');
   const only = argument('--only');
   const dist = argument('--dist');
+  const scaleSizes = argument('--scale-sizes');
   const options = {
     quick: argv.includes('--quick'),
     runs: runs === null ? null : Number(runs),
@@ -74,15 +78,22 @@ function parseOptions(argv) {
     dist: dist === null ? join(ROOT, 'dist') : resolve(dist),
     updateReadme: argv.includes('--update-readme'),
     readmeFrom: argument('--readme-from'),
+    scaleSizes: scaleSizes === null ? null : scaleSizes.split(',').map(Number),
   };
+  if (options.scaleSizes?.some((n) => !(Number.isInteger(n) && n >= 1))) {
+    fatal('--scale-sizes takes positive integers, comma-separated');
+  }
   for (const name of options.only) {
     if (!NAMES.includes(name)) fatal(`unknown scenario '${name}' (one of ${NAMES})`);
   }
   if (options.runs !== null && !(Number.isInteger(options.runs) && options.runs >= 1)) {
     fatal('--runs takes a positive integer');
   }
-  if (options.updateReadme && (options.quick || options.only.length !== NAMES.length)) {
-    fatal('--update-readme takes a full run of every scenario (no --quick, no --only)');
+  if (
+    options.updateReadme &&
+    (options.quick || options.only.length !== NAMES.length || options.scaleSizes !== null)
+  ) {
+    fatal('--update-readme takes a full run of every scenario (no --quick, --only, --scale-sizes)');
   }
   return options;
 }
@@ -151,6 +162,7 @@ function makeContext(options, log) {
     getPoetry: join(options.dist, 'cli/get-poetry.js'),
     poetryServer: join(options.dist, 'cli/poetry-server.js'),
     floorClient: join(ROOT, 'bench/floors/client.mjs'),
+    listClient: join(ROOT, 'bench/floors/list-client.mjs'),
     peerClient: join(ROOT, 'bench/floors/client.py'),
     fastServer: join(ROOT, 'bench/floors/fast-server.mjs'),
     slowServer: join(ROOT, 'bench/floors/slow-server.mjs'),
@@ -164,6 +176,7 @@ function makeContext(options, log) {
   const wantsNode24 = !options.quick && options.only.includes('startup');
   return {
     quick: options.quick,
+    scaleSizes: options.scaleSizes,
     node,
     paths,
     tmp,

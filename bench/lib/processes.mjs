@@ -56,7 +56,7 @@ let sequence = 0;
  * would make it, so what it prints costs it a write to a file and nothing else.
  * Returns { child, wrapped, done } where done resolves to the measurement once it exits.
  */
-function start(argv, { measured, tmp, onStdout, stdoutPath, env }) {
+function start(argv, { measured, tmp, onStdout, keepStdout = true, stdoutPath, env }) {
   const wrapped = measured && gnuTimeAvailable;
   const timeFile = join(tmp, `time-${process.pid}-${++sequence}.txt`);
   const command = wrapped ? [GNU_TIME, '-f', '%e %U %S %M', '-o', timeFile, ...argv] : argv;
@@ -77,7 +77,7 @@ function start(argv, { measured, tmp, onStdout, stdoutPath, env }) {
   const stdout = [];
   let stderr = '';
   child.stdout?.on('data', (chunk) => {
-    stdout.push(chunk);
+    if (keepStdout) stdout.push(chunk);
     onStdout?.(chunk);
   });
   child.stderr.setEncoding('utf8');
@@ -107,11 +107,16 @@ function start(argv, { measured, tmp, onStdout, stdoutPath, env }) {
 }
 
 /**
- * Runs argv to completion (stdout collected, or written to `stdoutPath`). Wall time is taken here (spawn to exit, sub-millisecond); CPU
+ * Runs argv to completion (stdout collected, or written to `stdoutPath`, or handed chunk by chunk
+ * to `onStdout` and not kept). Wall time is taken here (spawn to exit, sub-millisecond); CPU
  * (user + system) and peak RSS come from GNU time and are the program's alone.
  */
-export async function run(argv, { tmp, measured = true, timeoutSeconds = 120, stdoutPath, env }) {
-  const { child, done } = start(argv, { measured, tmp, stdoutPath, env });
+export async function run(
+  argv,
+  { tmp, measured = true, timeoutSeconds = 120, stdoutPath, onStdout, env },
+) {
+  const keepStdout = onStdout === undefined;
+  const { child, done } = start(argv, { measured, tmp, stdoutPath, onStdout, keepStdout, env });
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;

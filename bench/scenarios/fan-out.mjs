@@ -7,7 +7,10 @@ import { startServer } from '../lib/processes.mjs';
 
 const POEM_BYTES = 3_000;
 
-/** Every program prints every poem on stdout (get-poetry's format), checked after each run. */
+/**
+ * Every program prints every poem on stdout (get-poetry's format), checked after each run; ours
+ * both with 127.0.0.1:PORT and with a bare PORT, against the same floor (127.0.0.1:PORT).
+ */
 export async function fanOut(context) {
   const { node, paths, programs } = context;
   const counts = context.quick ? [200, 1_000] : [2_000, 10_000];
@@ -20,7 +23,10 @@ export async function fanOut(context) {
       const label = `1 fan-out ${count.toLocaleString('en')}`;
       const addresses = Array(count).fill(`127.0.0.1:${server.port}`);
       const expected = printedPoems(addresses, poem);
-      const ours = row(programs.client);
+      // A bare PORT, as users type it; get-poetry's headers name it localhost:PORT.
+      const bareExpected = printedPoems(Array(count).fill(`localhost:${server.port}`), poem);
+      const ours = row(programs.client, 'get-poetry 127.0.0.1:PORT');
+      const bare = row(programs.client, 'get-poetry PORT');
       const floor = row(programs.floorClient);
       const peer = row(programs.peerClient);
       const ourOptions = [
@@ -28,23 +34,32 @@ export async function fanOut(context) {
         ...context.option(programs.client, '--concurrency', count),
       ];
       const entries = [
-        { row: ours, argv: [node, paths.getPoetry, ...ourOptions, ...addresses] },
-        { row: floor, argv: [node, paths.floorClient, ...addresses] },
-        { row: peer, argv: ['python3', paths.peerClient, ...addresses] },
+        { row: ours, argv: [node, paths.getPoetry, ...ourOptions, ...addresses], expected },
+        { row: floor, argv: [node, paths.floorClient, ...addresses], expected },
+        {
+          row: bare,
+          argv: [node, paths.getPoetry, ...ourOptions, ...Array(count).fill(String(server.port))],
+          expected: bareExpected,
+        },
+        { row: peer, argv: ['python3', paths.peerClient, ...addresses], expected },
       ];
       await alternate(context, label, entries, context.runsFor(5), (entry) =>
-        runPrinting(context, entry.argv, expected, { timeoutSeconds: 120 }),
+        runPrinting(context, entry.argv, entry.expected, { timeoutSeconds: 120 }),
       );
-      finish([ours, floor, peer], floor);
-      for (const r of [ours, floor, peer]) {
+      const rows = [ours, bare, floor, peer];
+      finish(rows, floor);
+      for (const r of rows) {
         if (r.runs.length) note(r, 'every run byte-exact');
       }
       context.record({
         id: `fan-out-${count}`,
         title: label,
         params: { fetches: count, poemBytes: POEM_BYTES },
-        rows: [ours, floor, peer],
-        targets: ratioTargets(ours, { wall: 1.25, cpu: 1.3, rss: 1.5 }),
+        rows,
+        targets: [
+          ...ratioTargets(ours, { wall: 1.25, cpu: 1.3, rss: 1.5 }),
+          ...ratioTargets(bare, { wall: 1.25, cpu: 1.3 }, 'bare PORT: '),
+        ],
       });
     }
   } finally {
