@@ -17,7 +17,11 @@ export function readmeBlock(document) {
       `medians of the runs counted): ${machineLine(document.machine)}.` +
       (document.gnuTime ? '' : ' CPU and RSS not measured: /usr/bin/time missing.') +
       ` ${holding} of ${held.length} targets hold` +
-      (document.failures.length ? `; ${document.failures.length} FAILURES.` : '.'),
+      (document.failures.length ? `; ${document.failures.length} FAILURES.` : '.') +
+      (document.scaleSizes
+        ? ` The scale scenario ran at ${document.scaleSizes.map((n) => n.toLocaleString('en')).join(', ')} fetches` +
+          ` (\`--scale-sizes\`), not at its own sizes.`
+        : ''),
     '',
     measurementsTable(document.scenarios),
     '',
