@@ -4,6 +4,7 @@ export { formatAddress } from './internet/address.js';
 export {
   AlreadyCalledError,
   AlreadyCancelledError,
+  asPoetryError,
   CannotListenError,
   ConnectError,
   ConnectionAborted,
@@ -13,6 +14,7 @@ export {
   ConnectionRefusedError,
   ConnectTimeoutError,
   DNSLookupError,
+  type PoetryErrorOptions,
   PoetryNowError,
   ReactorAlreadyRunningError,
   ReactorNotRunningError,

@@ -144,11 +144,12 @@ export async function runGetPoetry(
           return new FileSink(path);
         };
 
+  // As curl and wget: whenever stderr is a terminal, whatever stdout is. Poems reach stdout only
+  // after the display is erased (a streamed run writes none there but --jsonl's, which has none).
   const wantsProgress =
     options.progress &&
     !options.verbose &&
     options.jsonl !== true &&
-    stdout.isTTY === true &&
     stderr.isTTY === true &&
     io.env.TERM !== 'dumb';
   const showProgress =

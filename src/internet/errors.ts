@@ -117,6 +117,30 @@ export function systemErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * `error` as a `PoetryNowError`, so that every failure handed to user code (an errback, a
+ * rejected result, a `failed` event) has a `code` and an `address`: itself when it is one
+ * already, otherwise `wrap(error, address)`, which keeps `error` as the `cause`. The default
+ * wrap makes a plain `PoetryNowError` (`ERR_POETRY_NOW`) whose message is `error`'s in plain
+ * words; a caller that knows what failed passes a closer one (`connectErrorFrom`,
+ * `connectionLostFrom`).
+ */
+export function asPoetryError(
+  error: unknown,
+  address: string | undefined,
+  wrap: (error: unknown, address: string) => PoetryNowError = foreignError,
+): PoetryNowError {
+  if (error instanceof PoetryNowError) return error;
+  return wrap(error, address ?? '');
+}
+
+function foreignError(error: unknown, address: string): PoetryNowError {
+  return new PoetryNowError(describeSystemError(error), {
+    address: address === '' ? undefined : address,
+    cause: error,
+  });
+}
+
 /** Turns a Node.js connect error into the matching `ConnectError`. */
 export function connectErrorFrom(error: unknown, address: string): ConnectError {
   const code = systemErrorCode(error);

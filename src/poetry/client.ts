@@ -1,7 +1,14 @@
 // The tutorial's callback client (PoetryProtocol, PoetryClientFactory, getPoetry), made correct.
 
 import { formatAddress } from '../internet/address.js';
-import { ConnectionDone, UserCancelledError } from '../internet/errors.js';
+import {
+  asPoetryError,
+  ConnectionDone,
+  connectErrorFrom,
+  connectionLostFrom,
+  type PoetryNowError,
+  UserCancelledError,
+} from '../internet/errors.js';
 import type { Address, IConnector, IDelayedCall, IReactor } from '../internet/interfaces.js';
 import { checkByteLimit, checkTimeout } from '../internet/limits.js';
 import { ClientFactory, Protocol } from '../internet/protocol.js';
@@ -59,8 +66,11 @@ export interface PoetryClientOptions {
 
 /** Gets the poem; called at most once per fetch. */
 export type PoemCallback = (poem: Poem) => void;
-/** Gets the reason a fetch failed; called at most once per fetch, and never with a callback. */
-export type PoemErrback = (error: Error) => void;
+/**
+ * Gets the reason a fetch failed; called at most once per fetch, and never with a callback. The
+ * reason is always a `PoetryNowError`, so its `code` tells failures apart without a cast.
+ */
+export type PoemErrback = (error: PoetryNowError) => void;
 
 /** The limits of a fetch, checked and defaulted. */
 export interface ClientLimits {
@@ -166,10 +176,14 @@ export class PoetryProtocol extends Protocol {
     }
     const sink = this.#sink;
     if (sink !== undefined) {
-      sink.start({
-        resume: () => this.#resumeReading(),
-        fail: (error) => this.#sinkFailed(error),
-      });
+      try {
+        sink.start({
+          resume: () => this.#resumeReading(),
+          fail: (error) => this.#sinkFailed(error),
+        });
+      } catch (error) {
+        this.#sinkFailed(error);
+      }
     }
   }
 
@@ -195,10 +209,12 @@ export class PoetryProtocol extends Protocol {
     if (bytes !== undefined) {
       // Lent: the connection may be reading into a shared buffer (see `borrowsData`).
       bytes.append(data, true);
-    } else if (sink !== undefined && !sink.write(data) && !this.#paused && !this.#settled) {
+    } else if (sink !== undefined && !this.#write(sink, data) && !this.#paused && !this.#settled) {
       this.#paused = true;
       this.transport?.pauseProducing();
     }
+    // The sink may have failed the fetch (thrown, or called `fail` at once): `failed` was last.
+    if (this.#settled) return;
     if (this.#onEvent !== undefined) {
       this.#emit({
         type: 'chunk',
@@ -241,17 +257,26 @@ export class PoetryProtocol extends Protocol {
       return;
     }
     this.#closing = true;
-    sink.close((error) => {
+    const finished = (error?: unknown): void => {
       if (this.#settled) return; // failed (a total timeout, a cancel) while the sink closed
       if (error !== undefined) {
         this.#fail(
-          new PoemSinkError(`cannot finish the poem: ${error.message}`, { address, cause: error }),
+          new PoemSinkError(`cannot finish the poem: ${reasonOf(error)}`, {
+            address,
+            cause: error,
+          }),
         );
         return;
       }
       this.#settled = true;
       this.poemReceived(this.#makePoem(Buffer.alloc(0)));
-    });
+    };
+    try {
+      sink.close(finished);
+    } catch (error) {
+      // Else the fetch would wait for a `done` that never comes.
+      finished(error ?? new Error('PoemSink.close threw'));
+    }
   }
 
   /** Hands the complete poem to the factory, as the tutorial's protocol does. */
@@ -272,7 +297,7 @@ export class PoetryProtocol extends Protocol {
     return this.#byteLength;
   }
 
-  #fail(error: Error): void {
+  #fail(error: PoetryNowError): void {
     if (this.#settle(error)) this.#factory().poemFailed(error);
   }
 
@@ -335,10 +360,20 @@ export class PoetryProtocol extends Protocol {
     this.transport?.resumeProducing();
   }
 
-  #sinkFailed(error: Error): void {
+  /** A sink that throws fails the fetch as one that calls `fail`: with PoemSinkError. */
+  #write(sink: PoemSink, data: Buffer): boolean {
+    try {
+      return sink.write(data);
+    } catch (error) {
+      this.#sinkFailed(error);
+      return true;
+    }
+  }
+
+  #sinkFailed(error: unknown): void {
     const address = this.#factory().address;
     this.#fail(
-      new PoemSinkError(`cannot store the poem: ${error.message}`, { address, cause: error }),
+      new PoemSinkError(`cannot store the poem: ${reasonOf(error)}`, { address, cause: error }),
     );
   }
 
@@ -479,12 +514,15 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
   }
 
   override clientConnectionFailed(_connector: IConnector, reason: Error): void {
-    this.#fail(reason);
+    // The TCP connector's reasons are ConnectErrors already; another reactor's may not be.
+    this.#fail(asPoetryError(reason, this.address, connectErrorFrom));
   }
 
   override clientConnectionLost(_connector: IConnector, reason: Error): void {
     // Our protocol reports its own ending; this catches a connection that never got one.
-    if (this.#current === undefined) this.#fail(reason);
+    if (this.#current === undefined) {
+      this.#fail(asPoetryError(reason, this.address, connectionLostFrom));
+    }
   }
 
   /** Called by the protocol when the connection is made. */
@@ -519,7 +557,7 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
   }
 
   /** Called by the protocol when its poem failed: the errback gets `error`. */
-  poemFailed(error: Error): void {
+  poemFailed(error: PoetryNowError): void {
     this.#fail(error);
   }
 
@@ -543,7 +581,7 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
     if (listener !== undefined) deliver(this.reactor, 'listener', listener, event);
   }
 
-  #fail(error: Error): void {
+  #fail(error: PoetryNowError): void {
     const errback = this.#errback;
     if (errback === undefined) return;
     this.#callback = undefined;

@@ -1,5 +1,7 @@
 // The timeline of a fetch: typed events with reactor-clock timestamps, for progress and timelines.
 
+import type { PoetryNowError } from '../internet/errors.js';
+
 interface FetchEventBase {
   /** Tells the fetches of one batch apart: the address's position in the list (from 0). */
   readonly index: number;
@@ -48,7 +50,8 @@ export interface DoneEvent extends FetchEventBase {
 /** The fetch failed (or was cancelled); the errback is about to get `error`. */
 export interface FailedEvent extends FetchEventBase {
   readonly type: 'failed';
-  readonly error: Error;
+  /** Its `code` says why (`ERR_CANCELLED` for a cancel). */
+  readonly error: PoetryNowError;
 }
 
 /**

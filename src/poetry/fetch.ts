@@ -1,7 +1,13 @@
 // The Promise API (fetchPoem, fetchPoems, poemsAsCompleted) and the queue that caps concurrency.
 
 import { formatAddress } from '../internet/address.js';
-import { systemErrorCode, UserCancelledError } from '../internet/errors.js';
+import {
+  asPoetryError,
+  connectErrorFrom,
+  type PoetryNowError,
+  systemErrorCode,
+  UserCancelledError,
+} from '../internet/errors.js';
 import type { Address, IDelayedCall, IReactor } from '../internet/interfaces.js';
 import { checkCount } from '../internet/limits.js';
 import { reactor as sharedReactor } from '../internet/reactor.js';
@@ -17,6 +23,7 @@ import {
 } from './client.js';
 import { DEFAULT_CONCURRENCY } from './defaults.js';
 import { deliver } from './deliver.js';
+import { PoemSinkError, reasonOf } from './errors.js';
 import type { FetchEvent } from './events.js';
 import type { Poem } from './poem.js';
 import type { PoemSink } from './sink.js';
@@ -46,10 +53,13 @@ export interface PoetryQueueOptions extends Omit<PoetryClientOptions, 'sink' | '
   signal?: AbortSignal;
 }
 
-/** How one address of a batch ended, as `Promise.allSettled` reports it, plus where it was. */
+/**
+ * How one address of a batch ended, as `Promise.allSettled` reports it, plus where it was. A
+ * `reason` is always a `PoetryNowError`: `result.reason.code` needs no cast.
+ */
 export type PoemResult =
   | { status: 'fulfilled'; index: number; address: string; value: Poem }
-  | { status: 'rejected'; index: number; address: string; reason: Error };
+  | { status: 'rejected'; index: number; address: string; reason: PoetryNowError };
 
 /** A parsed address, parsing it if it is a string (throws InvalidAddressError). */
 export function toAddress(address: AddressLike): Address {
@@ -423,17 +433,28 @@ export class PoetryQueue {
   #start(task: Task): void {
     this.#running.add(task);
     task.firstStartedSeconds ??= this.reactor.seconds();
-    const options: PoetryClientOptions =
-      this.#sinkFor === undefined
-        ? { ...this.#options, index: task.index }
-        : { ...this.#options, index: task.index, sink: this.#sinkFor(task.address, task.index) };
+    let options: PoetryClientOptions;
+    try {
+      options =
+        this.#sinkFor === undefined
+          ? { ...this.#options, index: task.index }
+          : { ...this.#options, index: task.index, sink: this.#sinkFor(task.address, task.index) };
+    } catch (error) {
+      // The caller's sink maker threw: this task fails, and #pump goes on to the next.
+      const reason = new PoemSinkError(`cannot make the sink: ${reasonOf(error)}`, {
+        address: task.label,
+        cause: error,
+      });
+      this.#startFailed(task, reason);
+      return;
+    }
     const gotPoem = (poem: Poem): void => {
       this.#running.delete(task);
       this.#backoffSeconds = FD_BACKOFF_FIRST_SECONDS;
       this.#deliver(task, poem);
       this.#pump();
     };
-    const poemFailed = (error: Error): void => {
+    const poemFailed = (error: PoetryNowError): void => {
       this.#running.delete(task);
       if (!this.#cancelled && isOutOfFileDescriptors(error) && this.#mayRetry(task)) {
         this.#retrying.push(task);
@@ -447,9 +468,24 @@ export class PoetryQueue {
     try {
       task.factory = getPoetryAt(task.address, task.label, gotPoem, poemFailed, options);
     } catch (error) {
-      this.#running.delete(task);
-      queueMicrotask(() => this.#deliverError(task, error as Error));
+      // A reactor of someone else's making may throw from connectTCP.
+      this.#startFailed(task, asPoetryError(error, task.label, connectErrorFrom));
     }
+  }
+
+  /** A task that could not start ends as every fetch does: a `failed` event, then its errback. */
+  #startFailed(task: Task, reason: PoetryNowError): void {
+    this.#running.delete(task);
+    if (this.#options.onEvent !== undefined) {
+      this.#emit({
+        type: 'failed',
+        index: task.index,
+        address: task.label,
+        seconds: this.reactor.seconds(),
+        error: reason,
+      });
+    }
+    queueMicrotask(() => this.#deliverError(task, reason));
   }
 
   /**
@@ -485,7 +521,7 @@ export class PoetryQueue {
     deliver(this.reactor, 'callback', task.callback, poem);
   }
 
-  #deliverError(task: Task, error: Error): void {
+  #deliverError(task: Task, error: PoetryNowError): void {
     deliver(this.reactor, 'errback', task.errback, error);
   }
 
@@ -526,8 +562,11 @@ export class PoetryQueue {
 }
 
 /**
- * Fetches one poem. Resolves to the Poem; rejects with the reason the fetch failed (for a bad
- * address, `InvalidAddressError`; for `signal`, `UserCancelledError`).
+ * Fetches one poem. Resolves to the Poem; rejects with the reason the fetch failed, always a
+ * `PoetryNowError` (for a bad address, `InvalidAddressError`; for `signal`,
+ * `UserCancelledError`), except for a bad timeout or size cap, a usage error, which rejects with
+ * RangeError. A Promise cannot say its rejection's type: narrow with
+ * `error instanceof PoetryNowError`, then `error.code`.
  */
 export function fetchPoem(address: AddressLike, options: PoetryClientOptions = {}): Promise<Poem> {
   return new Promise<Poem>((resolve, reject) => {

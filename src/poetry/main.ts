@@ -1,6 +1,6 @@
 // poetryMain: the tutorial's main program, which runs the reactor until every poem has ended.
 
-import { ReactorAlreadyRunningError } from '../internet/errors.js';
+import { type PoetryNowError, ReactorAlreadyRunningError } from '../internet/errors.js';
 import { reactor as sharedReactor } from '../internet/reactor.js';
 import {
   type AddressLike,
@@ -15,7 +15,7 @@ export interface PoetryMainResult {
   /** The poems, in the order they finished (the tutorial's `poems` list). */
   poems: Poem[];
   /** The failures, in the order they happened (the tutorial's `errors` list). */
-  errors: Error[];
+  errors: PoetryNowError[];
   /** One result per address, in argument order. */
   results: PoemResult[];
   /** From the first connection attempt to the last poem or failure, in reactor seconds. */
@@ -38,7 +38,7 @@ export async function poetryMain(
   const targets = addresses.map(toAddress);
   const reactor = options.reactor ?? sharedReactor;
   const poems: Poem[] = [];
-  const errors: Error[] = [];
+  const errors: PoetryNowError[] = [];
   const results = new Array<PoemResult>(targets.length);
   if (targets.length === 0) return { poems, errors, results, elapsedSeconds: 0 };
 
@@ -63,7 +63,7 @@ export async function poetryMain(
     poemDone();
   }
 
-  function poemFailed(error: Error): void {
+  function poemFailed(error: PoetryNowError): void {
     errors.push(error);
     poemDone();
   }

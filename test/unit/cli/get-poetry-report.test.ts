@@ -13,7 +13,11 @@ import {
   Tally,
   tallySummary,
 } from '../../../src/cli/get-poetry-report.js';
-import { ConnectionRefusedError, UserCancelledError } from '../../../src/internet/errors.js';
+import {
+  ConnectionRefusedError,
+  PoetryNowError,
+  UserCancelledError,
+} from '../../../src/internet/errors.js';
 import { EmptyPoemError } from '../../../src/poetry/errors.js';
 import type { PoemResult } from '../../../src/poetry/fetch.js';
 import { Poem } from '../../../src/poetry/poem.js';
@@ -35,7 +39,7 @@ function poemResult(index: number, text: string | Buffer, port = 10000 + index):
   return { status: 'fulfilled', index, address, value };
 }
 
-function failure(index: number, reason: Error, port = 10000 + index): PoemResult {
+function failure(index: number, reason: PoetryNowError, port = 10000 + index): PoemResult {
   return { status: 'rejected', index, address: `127.0.0.1:${port}`, reason };
 }
 
@@ -51,7 +55,7 @@ describe('poemsOutput', () => {
   it('puts a header before each of several poems, in argument order, skipping failures', () => {
     const results = [
       poemResult(0, 'one\n'),
-      failure(1, new Error('x')),
+      failure(1, new PoetryNowError('x')),
       poemResult(2, 'three, no newline'),
       poemResult(3, 'four\n'),
     ];

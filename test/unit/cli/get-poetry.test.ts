@@ -356,7 +356,7 @@ describe('runGetPoetry', () => {
     expect(exits).toEqual([130]);
   });
 
-  it('shows live progress on stderr only when stdout and stderr are terminals', async () => {
+  it('shows live progress on stderr whenever stderr is a terminal, whatever stdout is', async () => {
     const tty = fakeIO(true);
     const run = runGetPoetry(addresses(1), parse(['1']), tty.io);
     const connector = await firstConnection(tty.reactor);
@@ -377,6 +377,27 @@ describe('runGetPoetry', () => {
     serve(noProgress.reactor.tcpClients[0]!, 'one\n');
     await run3;
     expect(noProgress.stderr.text()).not.toContain('\x1b[0J');
+
+    // `get-poetry 1 > poems.txt`: the display on stderr, only the poem on stdout.
+    const redirected = fakeIO(true);
+    redirected.stdout.isTTY = false;
+    const run4 = runGetPoetry(addresses(1), parse(['1']), redirected.io);
+    const connector4 = await firstConnection(redirected.reactor);
+    redirected.reactor.advance(0.1);
+    serve(connector4, 'one\n');
+    expect(await run4).toBe(0);
+    expect(redirected.stderr.text()).toContain('127.0.0.1:1');
+    expect(redirected.stderr.text()).toContain('\x1b[0J');
+    expect(redirected.stdout.text()).toBe('one\n');
+
+    // `get-poetry 1 2> log`: stdout a terminal is not enough.
+    const logged = fakeIO(true);
+    logged.stderr.isTTY = false;
+    const run5 = runGetPoetry(addresses(1), parse(['1']), logged.io);
+    serve(logged.reactor.tcpClients[0]!, 'one\n');
+    await run5;
+    expect(logged.stderr.text()).not.toContain('\x1b[');
+    expect(logged.stdout.text()).toBe('one\n');
   });
 
   it('escapes control characters on a terminal unless --raw', async () => {

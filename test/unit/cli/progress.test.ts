@@ -3,7 +3,7 @@
 import picocolors from 'picocolors';
 import { describe, expect, it } from 'vitest';
 import { ProgressRenderer } from '../../../src/cli/progress.js';
-import { UserCancelledError } from '../../../src/internet/errors.js';
+import { ConnectionRefusedError, UserCancelledError } from '../../../src/internet/errors.js';
 import { Clock } from '../../../src/testing/index.js';
 
 const plain = picocolors.createColors(false);
@@ -44,7 +44,11 @@ describe('ProgressRenderer', () => {
 
   it('tells failed from cancelled tasks', () => {
     const { progress } = setup(['a:1', 'b:2']);
-    progress.onEvent({ type: 'failed', ...at(0), error: new Error('refused') });
+    progress.onEvent({
+      type: 'failed',
+      ...at(0),
+      error: new ConnectionRefusedError('connection refused'),
+    });
     progress.onEvent({ type: 'failed', ...at(1), error: new UserCancelledError('cancelled') });
     const lines = progress.lines();
     expect(lines[0]).toContain('failed');

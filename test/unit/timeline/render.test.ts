@@ -1,7 +1,7 @@
 // The timeline drawing: lanes, marks, markers, failures, axis, legend, limits and escaping.
 
 import { describe, expect, it } from 'vitest';
-import { ConnectionRefusedError } from '../../../src/internet/errors.js';
+import { ConnectionRefusedError, type PoetryNowError } from '../../../src/internet/errors.js';
 import { PoemIncompleteError } from '../../../src/poetry/errors.js';
 import type { FetchEvent } from '../../../src/poetry/events.js';
 import {
@@ -23,6 +23,9 @@ import {
   titleOf,
   visibleTextOf,
 } from './markup.js';
+
+/** An error from outside the package, as a hand-made event or an old timeline may carry. */
+const foreignError = (message: string): PoetryNowError => new Error(message) as PoetryNowError;
 
 /** The reactor clock when the runs below start: the axis must count from here, not from 0. */
 const T0 = 5000;
@@ -424,7 +427,7 @@ describe('renderTimelineSvg', () => {
   });
 
   it('counts a fetch retried after a failure by how its last attempt ended', () => {
-    const error = new Error('connect EMFILE');
+    const error = foreignError('connect EMFILE');
     const events: FetchEvent[] = [
       { type: 'queued', index: 0, address: A, seconds: T0 },
       { type: 'connecting', index: 0, address: A, seconds: T0 },
@@ -455,7 +458,7 @@ describe('renderTimelineSvg', () => {
       { type: 'connected', index: 0, address, seconds: T0 + 0.1 },
       { type: 'firstByte', index: 0, address, seconds: T0 + 0.2 },
       { type: 'chunk', index: 0, address, seconds: T0 + 0.2, bytes: 3, totalBytes: 3 },
-      { type: 'failed', index: 0, address, seconds: T0 + 0.3, error: new Error(message) },
+      { type: 'failed', index: 0, address, seconds: T0 + 0.3, error: foreignError(message) },
     ];
     const run = { addresses: [address], events };
     for (const markup of [renderTimelineSvg(run), renderTimelineHtml(run)]) {
@@ -470,7 +473,7 @@ describe('renderTimelineSvg', () => {
   });
 
   it('replaces characters XML cannot hold instead of writing a broken file', () => {
-    const error = new Error('bad \u0000byte \u001b[31mred\u001b[0m \ud800 end');
+    const error = foreignError('bad \u0000byte \u001b[31mred\u001b[0m \ud800 end');
     const svg = renderTimelineSvg({
       addresses: [A],
       events: [{ type: 'failed', index: 0, address: A, seconds: T0, error }],
@@ -606,7 +609,7 @@ describe('failureReason', () => {
   });
 
   it('leaves out a plain Error name and puts a message on one line', () => {
-    const error = new Error('line one\n  line two');
+    const error = foreignError('line one\n  line two');
     expect(failureReason({ type: 'failed', index: 0, address: A, seconds: 0, error })).toBe(
       'line one line two',
     );
