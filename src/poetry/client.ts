@@ -554,7 +554,7 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
     deliver(this.reactor, 'callback', callback, poem);
   }
 
-  /** Called by the protocol when its poem failed: the errback gets `error`. */
+  /** Called by the protocol when its poem failed: the errback gets `error`, unless it is retried. */
   poemFailed(error: Error): void {
     // Retried from clientConnectionLost, once the connection is gone.
     if (this.#mayRetry(error)) this.#retryReason = error;
