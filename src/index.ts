@@ -83,6 +83,7 @@ export type {
   FetchEventListener,
   FirstByteEvent,
   QueuedEvent,
+  RetryingEvent,
 } from './poetry/events.js';
 export {
   type AddressLike,
@@ -97,6 +98,12 @@ export {
 } from './poetry/fetch.js';
 export { type PoetryMainResult, poetryMain } from './poetry/main.js';
 export { Poem, type PoemInit, type PoemTimings } from './poetry/poem.js';
+export {
+  isRetryable,
+  type RetryOptions,
+  type RetrySettings,
+  retryDelaySeconds,
+} from './poetry/retry.js';
 export {
   DEFAULT_BACKLOG,
   DEFAULT_DELAY_SECONDS,

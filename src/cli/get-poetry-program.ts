@@ -10,10 +10,12 @@ import {
   DEFAULT_MAX_BYTES,
 } from '../poetry/defaults.js';
 import { InvalidAddressError } from '../poetry/errors.js';
+import { DEFAULT_RETRY_DELAY_SECONDS, DEFAULT_RETRY_MAX_DELAY_SECONDS } from '../poetry/retry.js';
 import { formatBytes } from '../poetry/size.js';
 import {
   createProgram,
   parseByteSize,
+  parseNonNegativeInteger,
   parsePositiveInteger,
   parseSeconds,
   UsageError,
@@ -28,6 +30,12 @@ export interface GetPoetryOptions {
   /** Bytes, 0 for no limit; unset for the library's default (a cap in memory, none with a sink). */
   maxBytes?: number;
   concurrency: number;
+  /** Tries after the first, for a failure that may pass; 0 for none. */
+  retries: number;
+  /** Seconds before the first retry. */
+  retryDelay: number;
+  /** The longest wait between tries, in seconds. */
+  retryMaxDelay: number;
   quiet?: boolean;
   verbose?: boolean;
   raw?: boolean;
@@ -74,6 +82,18 @@ With --output, poems are not printed, and --json and --jsonl give each poem's
 "file" instead of its "text". A poem that fails leaves no file behind. Reading
 standard input, whose length is unknown, names files with at least 6 digits.
 
+Retries: with --retries N, a fetch that failed for a reason that may pass is
+tried again, up to N more times, each wait twice the one before (from
+--retry-delay, at most --retry-max-delay, each moved by up to 10% at random).
+Retried: a refused, reset or broken connection (a poem cut short), a connect or
+idle timeout, a host name lookup that failed for a reason other than "not
+found". Never retried: a poem too large, an empty poem (the server closed
+without a byte), a host name not found, a file that cannot be written, a
+cancel. The poem is fetched whole again; what a failed try received is dropped
+(with --output, its file too). --timeout bounds all tries together, and Ctrl-C
+stops a wait at once. --verbose prints each retry, the live display shows
+"retry N", and --json/--jsonl give each result's "attempts".
+
 Exit status: 0 when every address gave a poem, 1 when any failed, 2 for a usage
 error, 130 when interrupted (Ctrl-C), 141 when standard output closed under
 --jsonl; what finished is printed all the same.
@@ -82,6 +102,7 @@ Examples:
   get-poetry 10000 10001 10002
   get-poetry --json localhost:10000 [::1]:10001
   get-poetry --output poems --concurrency 100 127.0.0.1:10000 127.0.0.1:10001
+  get-poetry --retries 3 --retry-delay 1 localhost:10000
   get-poetry --from servers.txt --jsonl --concurrency 1000 > results.jsonl
   some-scanner | get-poetry --from - --jsonl | jq -r 'select(.code) | .address'`;
 
@@ -120,6 +141,24 @@ export function getPoetryProgram(): Command {
       parsePositiveInteger,
       DEFAULT_CONCURRENCY,
     )
+    .option(
+      '--retries <count>',
+      'try a fetch that failed for a passing reason again, up to COUNT more times',
+      parseNonNegativeInteger,
+      0,
+    )
+    .option(
+      '--retry-delay <seconds>',
+      'wait this long before the first retry; each wait after doubles',
+      parseFiniteSeconds,
+      DEFAULT_RETRY_DELAY_SECONDS,
+    )
+    .option(
+      '--retry-max-delay <seconds>',
+      'never wait longer than this between tries',
+      parseFiniteSeconds,
+      DEFAULT_RETRY_MAX_DELAY_SECONDS,
+    )
     .option('--from <file>', "read more addresses from FILE, one a line ('-': standard input)")
     .option('-q, --quiet', 'print no poems on stdout, only the summary')
     .option('-v, --verbose', 'print a line on stderr for every chunk received')
@@ -147,6 +186,15 @@ export function getPoetryProgram(): Command {
       parseTimelinePath,
     )
     .addHelpText('after', AFTER_HELP);
+}
+
+/** A wait: seconds >= 0, and finite (a wait of forever is no retry at all). */
+function parseFiniteSeconds(value: string): number {
+  const seconds = parseSeconds(value);
+  if (seconds === Number.POSITIVE_INFINITY) {
+    throw new InvalidArgumentError(`expected a finite number of seconds, got '${value}'`);
+  }
+  return seconds;
 }
 
 function parseTimelinePath(path: string): string {

@@ -57,16 +57,20 @@ export function poemsOutput(
   return chunks;
 }
 
-/** The --json document: poems and failures in argument order, index counting from 1. */
+/**
+ * The --json document: poems and failures in argument order, index counting from 1.
+ * `attempts(index)` is how many tries the fetch made (1 without retries).
+ */
 export function jsonOutput(
   results: readonly PoemResult[],
   elapsedSeconds: number,
   files: ReadonlyMap<number, string> = new Map(),
+  attempts: (index: number) => number = () => 1,
 ): string {
   const poems: object[] = [];
   const failures: object[] = [];
   for (const result of results) {
-    const entry = resultEntry(result, files.get(result.index));
+    const entry = resultEntry(result, files.get(result.index), attempts(result.index));
     if (result.status === 'fulfilled') poems.push(entry);
     else failures.push(entry);
   }
@@ -75,10 +79,11 @@ export function jsonOutput(
 
 /**
  * One --jsonl record: a result as the --json document gives it among its poems or failures
- * (`index` from 1, `address`, then `bytes` and `text` or `file`, or `code` and `message`).
+ * (`index` from 1, `address`, `attempts`, then `bytes` and `text` or `file`, or `code` and
+ * `message`).
  */
-export function jsonlRecord(result: PoemResult, file?: string): string {
-  return `${JSON.stringify(resultEntry(result, file))}\n`;
+export function jsonlRecord(result: PoemResult, file?: string, attempts = 1): string {
+  return `${JSON.stringify(resultEntry(result, file, attempts))}\n`;
 }
 
 /**
@@ -96,19 +101,20 @@ export function jsonlSummary(tally: Tally, elapsedSeconds: number, interrupted =
   return `${JSON.stringify(interrupted ? { ...counts, interrupted } : counts)}\n`;
 }
 
-function resultEntry(result: PoemResult, file: string | undefined): object {
+function resultEntry(result: PoemResult, file: string | undefined, attempts: number): object {
   const index = result.index + 1;
   if (result.status === 'fulfilled') {
     const poem = result.value;
     return file === undefined
-      ? { index, address: result.address, bytes: poem.byteLength, text: poem.text }
-      : { index, address: result.address, bytes: poem.byteLength, file };
+      ? { index, address: result.address, attempts, bytes: poem.byteLength, text: poem.text }
+      : { index, address: result.address, attempts, bytes: poem.byteLength, file };
   }
   const error = result.reason;
   const code = (error as { code?: unknown }).code;
   return {
     index,
     address: result.address,
+    attempts,
     code: typeof code === 'string' ? code : 'ERR_UNKNOWN',
     message: describeFailure(error),
   };

@@ -176,6 +176,10 @@ export async function runGetPoetry(
   // Without the list in hand, the timeline's lanes are named as the addresses are taken.
   const laneLabels: string[] = [];
   if (recorder !== undefined && labels === undefined) onEvent = laneNamer(laneLabels, onEvent);
+  // Tries per index, kept only for fetches that retried, and only until their result is out.
+  const tries = new Map<number, number>();
+  if (options.retries > 0) onEvent = attemptCounter(tries, onEvent);
+  const attempts = (index: number): number => tries.get(index) ?? 1;
 
   const controller = new AbortController();
   let interrupted = false;
@@ -197,6 +201,11 @@ export async function runGetPoetry(
     onEvent,
     sink,
     signal: controller.signal,
+    retries: {
+      maxRetries: options.retries,
+      initialDelaySeconds: options.retryDelay,
+      maxDelaySeconds: options.retryMaxDelay,
+    },
   };
 
   let status: number;
@@ -234,8 +243,10 @@ export async function runGetPoetry(
       tally.add(result);
       const file = files.get(result.index);
       if (file !== undefined) files.delete(result.index);
+      const tried = attempts(result.index);
+      tries.delete(result.index);
       if (output === undefined) return;
-      const record = jsonlRecord(result, file);
+      const record = jsonlRecord(result, file, tried);
       output.write(escapeJson ? escapeJsonForTerminal(record) : record);
     };
     const queue = new PoetryQueue(fetchOptions);
@@ -288,7 +299,7 @@ export async function runGetPoetry(
 
     const { results, elapsedSeconds } = result;
     if (options.json) {
-      const json = jsonOutput(results, elapsedSeconds, files);
+      const json = jsonOutput(results, elapsedSeconds, files, attempts);
       stdout.write(stdout.isTTY === true && !options.raw ? escapeJsonForTerminal(json) : json);
     } else if (!options.quiet && outputDir === undefined) {
       const escapeControls = stdout.isTTY === true && !options.raw;
@@ -311,6 +322,17 @@ async function readWholeList(
   const all = [...first];
   for await (const address of new AddressStream(list.open(), list.name)) all.push(address);
   return all;
+}
+
+/** A listener that notes each fetch's tries from its `retrying` events, then passes them on. */
+function attemptCounter(
+  tries: Map<number, number>,
+  next: FetchEventListener | undefined,
+): FetchEventListener {
+  return function countAttempts(event: FetchEvent): void {
+    if (event.type === 'retrying') tries.set(event.index, event.attempt);
+    next?.(event);
+  };
 }
 
 /** A listener that notes each address as it is queued, by index, then passes the event on. */
@@ -341,6 +363,13 @@ function verboseListener(stderr: OutputStream): FetchEventListener {
         break;
       case 'failed':
         stderr.write(`${task} failed: ${escapeControlCharacters(describeFailure(event.error))}\n`);
+        break;
+      case 'retrying':
+        stderr.write(
+          `${task}: retrying in ${Number(event.delaySeconds.toFixed(2))} s (attempt ` +
+            `${event.attempt} of ${event.maxAttempts}): ` +
+            `${escapeControlCharacters(describeFailure(event.error))}\n`,
+        );
         break;
       default:
         break;

@@ -21,12 +21,21 @@ export interface ProgressOptions {
   intervalSeconds?: number;
 }
 
-type TaskState = 'waiting' | 'connecting' | 'receiving' | 'done' | 'failed' | 'cancelled';
+type TaskState =
+  | 'waiting'
+  | 'connecting'
+  | 'receiving'
+  | 'retrying'
+  | 'done'
+  | 'failed'
+  | 'cancelled';
 
 interface TaskLine {
   readonly label: string;
   state: TaskState;
   bytes: number;
+  /** The try that comes next, while `retrying`. */
+  attempt: number;
 }
 
 /** A stand-in stream that collects readline's escape sequences so a frame is one write. */
@@ -68,6 +77,7 @@ export class ProgressRenderer {
       label: escapeControlCharacters(label),
       state: 'waiting',
       bytes: 0,
+      attempt: 1,
     }));
     this.#stream = options.stream;
     this.#clock = options.clock;
@@ -98,6 +108,12 @@ export class ProgressRenderer {
       case 'done':
         task.state = 'done';
         task.bytes = event.bytes;
+        break;
+      case 'retrying':
+        // What the failed try received is dropped: the next one starts from nothing.
+        task.state = 'retrying';
+        task.attempt = event.attempt;
+        task.bytes = 0;
         break;
       case 'failed':
         task.state =
@@ -147,14 +163,15 @@ export class ProgressRenderer {
       shown = [];
       for (let i = 0; i < tasks.length && shown.length < room - 1; i++) {
         const state = tasks[i]!.state;
-        if (state === 'connecting' || state === 'receiving') shown.push(i);
+        if (state === 'connecting' || state === 'receiving' || state === 'retrying') shown.push(i);
       }
     }
     for (const i of shown) labelWidth = Math.max(labelWidth, tasks[i]!.label.length);
     const lines = shown.map((i) => {
       const task = tasks[i]!;
       const number = String(i + 1).padStart(numberWidth);
-      const tail = ` ${task.state.padEnd(10)} ${formatByteCount(task.bytes)}`;
+      const state = task.state === 'retrying' ? `retry ${task.attempt}` : task.state;
+      const tail = ` ${state.padEnd(10)} ${formatByteCount(task.bytes)}`;
       const width = Math.min(labelWidth, columns - number.length - 1 - tail.length);
       const label = fitWidth(task.label, width);
       return `${c.dim(number)} ${label}${colorState(c, task.state, tail)}`;
@@ -168,6 +185,7 @@ export class ProgressRenderer {
       waiting: 0,
       connecting: 0,
       receiving: 0,
+      retrying: 0,
       done: 0,
       failed: 0,
       cancelled: 0,
@@ -182,6 +200,7 @@ export class ProgressRenderer {
       counts.failed > 0 ? `${counts.failed} failed` : '',
       counts.cancelled > 0 ? `${counts.cancelled} cancelled` : '',
       `${counts.connecting + counts.receiving} running`,
+      counts.retrying > 0 ? `${counts.retrying} retrying` : '',
       counts.waiting > 0 ? `${counts.waiting} waiting` : '',
       formatByteCount(bytes),
     ];
@@ -225,6 +244,7 @@ function colorState(c: Colors, state: TaskState, text: string): string {
     case 'receiving':
       return c.cyan(text);
     case 'connecting':
+    case 'retrying':
       return c.yellow(text);
     default:
       return c.dim(text);

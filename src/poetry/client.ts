@@ -27,6 +27,13 @@ import {
 } from './errors.js';
 import type { FetchEvent, FetchEventListener } from './events.js';
 import { Poem, PoemBytesBuilder } from './poem.js';
+import {
+  checkRetryOptions,
+  isRetryable,
+  type RetryOptions,
+  type RetrySettings,
+  retryDelaySeconds,
+} from './retry.js';
 import type { PoemSink } from './sink.js';
 import { formatBytes } from './size.js';
 
@@ -62,6 +69,13 @@ export interface PoetryClientOptions {
   index?: number;
   /** Cancels the fetch: the errback gets `UserCancelledError` and the connection is closed. */
   signal?: AbortSignal;
+  /**
+   * Tries a fetch that failed for a passing reason again, refetching the poem whole: a number of
+   * retries (with the default waits: 0.5 s, doubling, up to 10 s, ±10 %), or `RetryOptions`.
+   * Default 0. What is retried: see `isRetryable`; `timeouts.totalSeconds` bounds all tries
+   * together, and a `sink` is started afresh for each (see `PoemSink`).
+   */
+  retries?: number | RetryOptions;
 }
 
 /** Gets the poem; called at most once per fetch. */
@@ -82,6 +96,7 @@ export interface ClientLimits {
   totalTimeoutSeconds: number;
   /** Bytes; Infinity for none. */
   maxBytes: number;
+  retry: RetrySettings;
 }
 
 /**
@@ -106,6 +121,7 @@ export function checkClientOptions(options: PoetryClientOptions): ClientLimits {
       options.maxBytes ?? (options.sink === undefined ? DEFAULT_MAX_BYTES : 0),
       'maxBytes',
     ),
+    retry: checkRetryOptions(options.retries),
   };
 }
 
@@ -422,6 +438,12 @@ export class PoetryProtocol extends Protocol {
  *   startedConnecting → clientConnectionFailed                      → errback
  *   startedConnecting → buildProtocol → … → poemFinished / poemFailed → callback / errback
  *
+ * With `retries`, as Twisted's ReconnectingClientFactory: a failure worth another try (see
+ * `isRetryable`) is not handed on; once the connector is done with it (clientConnectionFailed,
+ * clientConnectionLost) a `retrying` event is emitted and `connector.connect()` is called after
+ * a growing wait on the reactor's clock, until a try succeeds, the retries run out, or
+ * `stopTrying()`; the poem is refetched whole each time.
+ *
  * Timeouts and cancelling can end the fetch at any point: the errback is called at once and the
  * connection attempt or connection is closed. An exception thrown by the callback or errback is
  * reported through `reactor.reportError` and goes no further. The factory never stops the reactor.
@@ -455,6 +477,15 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
   #connector: IConnector | undefined = undefined;
   #current: PoetryProtocol | undefined = undefined;
   #totalCall: IDelayedCall | undefined = undefined;
+  readonly retry: RetrySettings;
+  /** Connection attempts started so far (1 during the first). */
+  attempts = 0;
+  #continueTrying = true;
+  /** Why the current try failed, when it is to be retried once its connection is gone. */
+  #retryReason: PoetryNowError | undefined = undefined;
+  #retryCall: IDelayedCall | undefined = undefined;
+  /** Why the last try failed, while waiting to retry. */
+  #lastReason: PoetryNowError | undefined = undefined;
 
   /** Throws RangeError for a bad timeout or size cap (see `checkClientOptions`). */
   constructor(callback: PoemCallback, errback: PoemErrback, options: PoetryClientOptions = {}) {
@@ -469,6 +500,7 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
     this.borrowsData = this.sink === undefined || this.sink.borrowsChunks === true;
     this.onEvent = options.onEvent;
     this.index = options.index ?? 0;
+    this.retry = limits.retry;
     this.#signal = options.signal;
     this.#callback = callback;
     this.#errback = errback;
@@ -489,6 +521,7 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
     }
     this.destination = destination;
     this.startedSeconds = this.reactor.seconds();
+    this.attempts++;
     if (this.onEvent !== undefined) {
       this.emit({
         type: 'connecting',
@@ -513,15 +546,18 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
     return protocol;
   }
 
-  override clientConnectionFailed(_connector: IConnector, reason: Error): void {
+  override clientConnectionFailed(connector: IConnector, reason: Error): void {
     // The TCP connector's reasons are ConnectErrors already; another reactor's may not be.
-    this.#fail(asPoetryError(reason, this.address, connectErrorFrom));
+    this.#retryOrFail(connector, asPoetryError(reason, this.address, connectErrorFrom));
   }
 
-  override clientConnectionLost(_connector: IConnector, reason: Error): void {
+  override clientConnectionLost(connector: IConnector, reason: Error): void {
+    const failed = this.#retryReason;
+    this.#retryReason = undefined;
+    if (failed !== undefined) this.#retryOrFail(connector, failed);
     // Our protocol reports its own ending; this catches a connection that never got one.
-    if (this.#current === undefined) {
-      this.#fail(asPoetryError(reason, this.address, connectionLostFrom));
+    else if (this.#current === undefined) {
+      this.#retryOrFail(connector, asPoetryError(reason, this.address, connectionLostFrom));
     }
   }
 
@@ -556,9 +592,24 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
     deliver(this.reactor, 'callback', callback, poem);
   }
 
-  /** Called by the protocol when its poem failed: the errback gets `error`. */
+  /** Called by the protocol when its poem failed: the errback gets `error`, unless it is retried. */
   poemFailed(error: PoetryNowError): void {
-    this.#fail(error);
+    // Retried from clientConnectionLost, once the connection is gone.
+    if (this.#mayRetry(error)) this.#retryReason = error;
+    else this.#fail(error);
+  }
+
+  /**
+   * Retries no more, as Twisted's: a try under way still ends the fetch either way, and a fetch
+   * waiting to retry fails at once with the reason of its last try.
+   */
+  stopTrying(): void {
+    this.#continueTrying = false;
+    const waiting = this.#retryCall;
+    if (waiting === undefined) return;
+    this.#retryCall = undefined;
+    waiting.cancel();
+    this.#fail(this.#lastReason ?? new UserCancelledError('stopped trying'));
   }
 
   /**
@@ -603,7 +654,50 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
     deliver(this.reactor, 'errback', errback, error);
   }
 
+  #mayRetry(reason: Error): boolean {
+    return (
+      this.pending &&
+      this.#continueTrying &&
+      this.attempts <= this.retry.maxRetries &&
+      isRetryable(reason)
+    );
+  }
+
+  #retryOrFail(connector: IConnector, reason: PoetryNowError): void {
+    if (!this.#mayRetry(reason)) {
+      this.#fail(reason);
+      return;
+    }
+    const delaySeconds = retryDelaySeconds(this.retry, this.attempts);
+    this.#lastReason = reason;
+    if (this.onEvent !== undefined) {
+      this.emit({
+        type: 'retrying',
+        index: this.index,
+        address: this.address,
+        seconds: this.reactor.seconds(),
+        attempt: this.attempts + 1,
+        maxAttempts: this.retry.maxRetries + 1,
+        delaySeconds,
+        error: reason,
+      });
+    }
+    this.#retryCall = this.reactor.callLater(delaySeconds, () => {
+      this.#retryCall = undefined;
+      this.#current = undefined;
+      try {
+        connector.connect();
+      } catch (error) {
+        this.reactor.reportError(error, 'IConnector.connect');
+        this.#fail(reason);
+      }
+    });
+  }
+
   #release(): void {
+    const retry = this.#retryCall;
+    this.#retryCall = undefined;
+    if (retry?.active()) retry.cancel();
     const call = this.#totalCall;
     this.#totalCall = undefined;
     if (call?.active()) call.cancel();

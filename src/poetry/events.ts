@@ -55,13 +55,30 @@ export interface FailedEvent extends FetchEventBase {
 }
 
 /**
+ * A try failed for a passing reason (see `isRetryable`) and the fetch will connect again after
+ * `delaySeconds`; what the failed try received is dropped, and the poem is fetched whole.
+ */
+export interface RetryingEvent extends FetchEventBase {
+  readonly type: 'retrying';
+  /** The try that comes next, from 2 (the first try is 1). */
+  readonly attempt: number;
+  /** The most tries the fetch may make: its retries plus one. */
+  readonly maxAttempts: number;
+  /** The wait before the next try, in seconds. */
+  readonly delaySeconds: number;
+  /** Why the last try failed. */
+  readonly error: PoetryNowError;
+}
+
+/**
  * One step of one fetch. A fetch's events come in this order:
  *
- *   queued? → connecting → (connected → (firstByte → chunk+)?)? → done | failed
+ *   queued? → (connecting → (connected → (firstByte → chunk+)?)? → retrying)*
+ *           → connecting → (connected → (firstByte → chunk+)?)? → done | failed
  *
  * `queued` comes only from the queued APIs (fetchPoems, poemsAsCompleted, poetryMain), and again
- * before a retry when the process ran out of file descriptors. Exactly one of `done` and
- * `failed` ends every fetch.
+ * before a retry when the process ran out of file descriptors. `retrying` comes only with the
+ * `retries` option. Exactly one of `done` and `failed` ends every fetch.
  */
 export type FetchEvent =
   | QueuedEvent
@@ -70,7 +87,8 @@ export type FetchEvent =
   | FirstByteEvent
   | ChunkEvent
   | DoneEvent
-  | FailedEvent;
+  | FailedEvent
+  | RetryingEvent;
 
 /**
  * Told about every step of a fetch. It runs inside the fetch's own event handling, once per chunk

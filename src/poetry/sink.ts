@@ -22,6 +22,9 @@ export interface PoemSinkListener {
  * growing. The poem counts as received only once `close` reports success, so a sink should make
  * the poem visible (for a file: give it its final name) only then, and `abort` should leave
  * nothing that looks complete.
+ *
+ * With `retries`, a failed try is followed by another `start` on the same sink: it must start
+ * over from nothing, dropping what the failed try wrote (the poem is refetched whole).
  */
 export interface PoemSink {
   /**
@@ -67,8 +70,10 @@ export class FileSink implements PoemSink {
     this.partPath = `${path}.part`;
   }
 
+  /** Starts afresh after an abort (a retry): the part file of the failed try is gone. */
   start(listener: PoemSinkListener): void {
     this.#listener = listener;
+    if (this.#state === 'aborted') this.#state = 'open';
   }
 
   /** Writes the chunk at once; always true. A failure reaches `listener.fail` in a microtask. */

@@ -85,6 +85,20 @@ function drawLaneEvents(
           ),
         );
         break;
+      case 'retrying':
+        // The try ended; the wait until the next is drawn as waiting.
+        open('queued', at);
+        markers.push(
+          `<g class="retry" data-attempt="${event.attempt}">${failedMarker(
+            x,
+            y,
+            titleOf(
+              `${label}: try ${event.attempt - 1} failed at ${sec(at)} s: ${failureReason({ ...event, type: 'failed' })}; ` +
+                `try ${event.attempt} of ${event.maxAttempts} in ${sec(event.delaySeconds)} s`,
+            ),
+          )}</g>`,
+        );
+        break;
       default:
         if (event.type === 'failed') close(at);
         break;

@@ -71,6 +71,7 @@ describe('get-poetry --from', () => {
       expect(record).toEqual({
         index: record.index,
         address: server.address,
+        attempts: 1,
         bytes: 13,
         text: 'From a pipe.\n',
       });

@@ -43,7 +43,13 @@ describe('get-poetry', () => {
     expect((await readFile(join(dir, files[0]!))).equals(big)).toBe(true);
     const document = JSON.parse(result.stdout.toString());
     expect(document.poems).toEqual([
-      { index: 1, address: good.address, bytes: big.length, file: join(dir, files[0]!) },
+      {
+        index: 1,
+        address: good.address,
+        attempts: 1,
+        bytes: big.length,
+        file: join(dir, files[0]!),
+      },
     ]);
     expect(document.failures[0]).toMatchObject({ index: 2, code: 'ERR_POEM_INCOMPLETE' });
   });

@@ -84,11 +84,12 @@ describe('jsonOutput', () => {
       poemResult(1, 'héllo\n'),
     ];
     expect(JSON.parse(jsonOutput(results, 1.5))).toEqual({
-      poems: [{ index: 2, address: '127.0.0.1:10001', bytes: 7, text: 'héllo\n' }],
+      poems: [{ index: 2, address: '127.0.0.1:10001', attempts: 1, bytes: 7, text: 'héllo\n' }],
       failures: [
         {
           index: 1,
           address: '127.0.0.1:10000',
+          attempts: 1,
           code: 'ERR_EMPTY_POEM',
           message: 'the server closed the connection without sending a poem',
         },
@@ -102,7 +103,7 @@ describe('jsonOutput', () => {
       jsonOutput([poemResult(0, 'x\n')], 0, new Map([[0, 'out/001.txt']])),
     );
     expect(document.poems).toEqual([
-      { index: 1, address: '127.0.0.1:10000', bytes: 2, file: 'out/001.txt' },
+      { index: 1, address: '127.0.0.1:10000', attempts: 1, bytes: 2, file: 'out/001.txt' },
     ]);
   });
 
@@ -184,12 +185,14 @@ describe('jsonlRecord', () => {
     expect(JSON.parse(jsonlRecord(poem))).toEqual({
       index: 5,
       address: '127.0.0.1:10004',
+      attempts: 1,
       bytes: 7,
       text: 'a poem\n',
     });
     expect(JSON.parse(jsonlRecord(refused))).toEqual({
       index: 2,
       address: '127.0.0.1:10001',
+      attempts: 1,
       code: 'ERR_CONNECTION_REFUSED',
       message: 'connection refused',
     });
@@ -199,6 +202,7 @@ describe('jsonlRecord', () => {
     expect(JSON.parse(jsonlRecord(poemResult(0, 'x\n'), 'out/001.txt'))).toEqual({
       index: 1,
       address: '127.0.0.1:10000',
+      attempts: 1,
       bytes: 2,
       file: 'out/001.txt',
     });

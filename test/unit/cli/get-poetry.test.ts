@@ -133,6 +133,12 @@ describe('get-poetry options', () => {
       '100',
       '--concurrency',
       '3',
+      '--retries',
+      '2',
+      '--retry-delay',
+      '0.25',
+      '--retry-max-delay',
+      '3',
       '--verbose',
       '--raw',
       '--no-progress',
@@ -147,6 +153,9 @@ describe('get-poetry options', () => {
       timeout: 9,
       maxBytes: 100,
       concurrency: 3,
+      retries: 2,
+      retryDelay: 0.25,
+      retryMaxDelay: 3,
       verbose: true,
       raw: true,
       progress: false,
@@ -288,17 +297,19 @@ describe('runGetPoetry', () => {
     );
     expect(await run).toBe(1);
     expect(JSON.parse(stdout.text())).toEqual({
-      poems: [{ index: 2, address: 'localhost:10000', bytes: 7, text: 'a poem\n' }],
+      poems: [{ index: 2, address: 'localhost:10000', attempts: 1, bytes: 7, text: 'a poem\n' }],
       failures: [
         {
           index: 1,
           address: '[::1]:7',
+          attempts: 1,
           code: 'ERR_EMPTY_POEM',
           message: 'the server closed the connection without sending a poem',
         },
         {
           index: 3,
           address: '127.0.0.1:3',
+          attempts: 1,
           code: 'ERR_CONNECTION_REFUSED',
           message: 'connection refused',
         },
@@ -470,21 +481,22 @@ describe('runGetPoetry, streamed (--jsonl, --quiet, --output with --from)', () =
     const run = runGetPoetry(addresses(1, 2, 3), parse(['--jsonl', '1']), io);
     serve(reactor.tcpClients[2]!, 'three\n');
     expect(jsonLines(stdout)).toEqual([
-      { index: 3, address: '127.0.0.1:3', bytes: 6, text: 'three\n' },
+      { index: 3, address: '127.0.0.1:3', attempts: 1, bytes: 6, text: 'three\n' },
     ]);
     reactor.tcpClients[0]!.fail(new ConnectionRefusedError('connection refused'));
     reactor.advance(0.25);
     serve(reactor.tcpClients[1]!, 'two\n');
     expect(await run).toBe(1);
     expect(jsonLines(stdout)).toEqual([
-      { index: 3, address: '127.0.0.1:3', bytes: 6, text: 'three\n' },
+      { index: 3, address: '127.0.0.1:3', attempts: 1, bytes: 6, text: 'three\n' },
       {
         index: 1,
         address: '127.0.0.1:1',
+        attempts: 1,
         code: 'ERR_CONNECTION_REFUSED',
         message: 'connection refused',
       },
-      { index: 2, address: '127.0.0.1:2', bytes: 4, text: 'two\n' },
+      { index: 2, address: '127.0.0.1:2', attempts: 1, bytes: 4, text: 'two\n' },
       { poems: 2, failures: 1, bytes: 10, elapsedSeconds: 0.25 },
     ]);
     expect(stderr.text()).toContain('Got 2 poems (10 bytes) in 0.250 s.\n1 failed:\n');
@@ -539,7 +551,13 @@ describe('runGetPoetry, streamed (--jsonl, --quiet, --output with --from)', () =
     await expect(run).rejects.toThrow('stdin:3: invalid address "not-a-port"');
     expect(first!.transport!.aborted).toBe(true);
     expect(jsonLines(stdout)).toEqual([
-      { index: 1, address: '127.0.0.1:1', code: 'ERR_CANCELLED', message: 'cancelled' },
+      {
+        index: 1,
+        address: '127.0.0.1:1',
+        attempts: 1,
+        code: 'ERR_CANCELLED',
+        message: 'cancelled',
+      },
     ]);
     expect(stderr.text()).toBe('');
   });
@@ -610,5 +628,88 @@ describe('runGetPoetry, streamed (--jsonl, --quiet, --output with --from)', () =
     // Erased before the summary (which is colored on a terminal).
     const text = stderr.text();
     expect(text.slice(text.lastIndexOf('\r\x1b[K'))).toMatch(/^\r.\[K.\[\d+mGot 2 poems/);
+  });
+});
+
+describe('runGetPoetry with --retries', () => {
+  const refused = () =>
+    new ConnectionRefusedError('connection refused', { address: '127.0.0.1:1' });
+
+  it('tries a refused fetch again after --retry-delay and gives its attempts in --json', async () => {
+    const { io, reactor, stdout } = fakeIO();
+    const run = runGetPoetry(
+      addresses(1),
+      parse(['--json', '--retries', '3', '--retry-delay', '2', '1']),
+      io,
+    );
+    const connector = reactor.tcpClients[0]!;
+    connector.fail(refused());
+    reactor.advance(1.7); // 2 s less the most jitter (10 %) takes off
+    expect(connector.state).toBe('disconnected');
+    reactor.advance(0.6);
+    connector.fail(refused());
+    reactor.advance(4.5);
+    serve(connector, 'third time\n');
+    expect(await run).toBe(0);
+    expect(JSON.parse(stdout.text()).poems).toEqual([
+      { index: 1, address: '127.0.0.1:1', attempts: 3, bytes: 11, text: 'third time\n' },
+    ]);
+  });
+
+  it('does not retry by default', async () => {
+    const { io, reactor, stdout } = fakeIO();
+    const run = runGetPoetry(addresses(1), parse(['--json', '1']), io);
+    reactor.tcpClients[0]!.fail(refused());
+    expect(await run).toBe(1);
+    expect(JSON.parse(stdout.text()).failures[0]).toMatchObject({ attempts: 1 });
+  });
+
+  it('gives the attempts of a failure that ran out of retries in --jsonl', async () => {
+    const { io, reactor, stdout } = fakeIO();
+    const run = runGetPoetry(
+      addresses(1),
+      parse(['--jsonl', '--retries', '1', '--retry-delay', '1', '1']),
+      io,
+    );
+    const connector = reactor.tcpClients[0]!;
+    connector.fail(refused());
+    reactor.advance(1.1);
+    connector.fail(refused());
+    expect(await run).toBe(1);
+    expect(jsonLines(stdout)[0]).toMatchObject({ attempts: 2, code: 'ERR_CONNECTION_REFUSED' });
+  });
+
+  it('prints each retry with --verbose: the wait, the attempt and the reason', async () => {
+    const { io, reactor, stderr } = fakeIO();
+    const run = runGetPoetry(addresses(1), parse(['--verbose', '--retries', '3', '1']), io);
+    const connector = reactor.tcpClients[0]!;
+    connector.fail(refused());
+    reactor.advance(0.6);
+    serve(connector, 'ok\n');
+    expect(await run).toBe(0);
+    expect(stderr.text()).toMatch(
+      /^Task 1: retrying in 0\.(4[5-9]|5[0-5]?) s \(attempt 2 of 4\): connection refused$/m,
+    );
+  });
+
+  it('shows a fetch waiting to retry as "retry N" in the live display', async () => {
+    const { io, reactor, stderr } = fakeIO(true);
+    const run = runGetPoetry(addresses(1, 2), parse(['--retries', '2', '1', '2']), io);
+    const connector = await firstConnection(reactor);
+    connector.fail(refused());
+    reactor.advance(0.2);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the display's colours
+    const shown = stderr.text().replace(/\x1b\[[0-9;]*m/g, '');
+    expect(shown).toMatch(/127\.0\.0\.1:1 retry 2 /);
+    expect(shown).toContain('1 retrying');
+    reactor.advance(0.4);
+    serve(connector, 'ok\n');
+    serve(reactor.tcpClients[1]!, 'ok\n');
+    expect(await run).toBe(0);
+  });
+
+  it('rejects a negative --retries and an endless --retry-delay as usage errors', () => {
+    expect(parseError(['--retries', '-1', '1']).code).toBe('commander.invalidArgument');
+    expect(parseError(['--retry-delay', 'Infinity', '1']).code).toBe('commander.invalidArgument');
   });
 });

@@ -347,6 +347,7 @@ describe('checkClientOptions', () => {
       idleTimeoutSeconds: DEFAULT_IDLE_TIMEOUT_SECONDS,
       totalTimeoutSeconds: 0,
       maxBytes: DEFAULT_MAX_BYTES,
+      retry: expect.objectContaining({ maxRetries: 0 }),
     });
   });
 
@@ -362,6 +363,7 @@ describe('checkClientOptions', () => {
         idleTimeoutSeconds: 0,
         totalTimeoutSeconds: 0,
         maxBytes: Number.POSITIVE_INFINITY,
+        retry: expect.objectContaining({ maxRetries: 0 }),
       });
     }
   });

@@ -441,6 +441,34 @@ describe('renderTimelineSvg', () => {
     expect(summarizeTimeline({ addresses: [A], events }).poems).toBe(1);
   });
 
+  it('marks each retry on the lane with its reason, and counts the fetch by its last try', () => {
+    const error = new ConnectionRefusedError('connection refused', { address: A });
+    const events: FetchEvent[] = [
+      { type: 'connecting', index: 0, address: A, seconds: T0 },
+      {
+        type: 'retrying',
+        index: 0,
+        address: A,
+        seconds: T0 + 0.001,
+        attempt: 2,
+        maxAttempts: 4,
+        delaySeconds: 0.5,
+        error,
+      },
+      ...poem(0, A, 0.501, [[0.55, 10]], 0.56).slice(1),
+    ];
+    const root = svgOf({ addresses: [A], events });
+    const retries = byClass(root, 'retry');
+    expect(retries).toHaveLength(1);
+    expect(retries[0]!.attributes['data-attempt']).toBe('2');
+    expect(textOf(retries[0]!)).toContain(
+      'try 1 failed at 0.001 s: ConnectionRefusedError: connection refused',
+    );
+    expect(textOf(retries[0]!)).toContain('try 2 of 4 in 0.500 s');
+    expect(lane(root, 0).attributes['data-outcome']).toBe('done');
+    expect(byClass(root, 'failure')).toHaveLength(0);
+  });
+
   it('shortens a very long address in its label and keeps the whole in a tooltip', () => {
     const long = `${'very-long-host-name.'.repeat(5)}example:10000`;
     const root = svgOf({ addresses: [long], events: [] });
