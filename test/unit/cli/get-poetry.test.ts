@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/cli/command.js';
 import {
   addressesToFetch,
-  type GetPoetryOptions,
   getPoetryProgram,
   parseAddressArguments,
 } from '../../../src/cli/get-poetry-program.js';
@@ -23,6 +22,7 @@ import { type MemoryConnector, MemoryReactor } from '../../../src/testing/index.
 // The command imports it only when it shows progress; loaded here, that import is instant.
 import '../../../src/cli/progress.js';
 import '../../../src/cli/progress-counts.js';
+import { parse, parseError } from '../../helpers/parse-options.js';
 
 class FakeStream extends EventEmitter implements OutputStream {
   readonly chunks: Buffer[] = [];
@@ -41,23 +41,6 @@ class FakeStream extends EventEmitter implements OutputStream {
   text(): string {
     return Buffer.concat(this.chunks).toString();
   }
-}
-
-function parse(args: string[]): GetPoetryOptions {
-  const program = getPoetryProgram();
-  program.parse(args, { from: 'user' });
-  return program.opts<GetPoetryOptions>();
-}
-
-/** The error commander throws for `args` (it never exits the process: see createProgram). */
-function parseError(args: string[]): CommanderError {
-  try {
-    parse(args);
-  } catch (error) {
-    if (error instanceof CommanderError) return error;
-    throw error;
-  }
-  throw new Error(`${JSON.stringify(args)} parsed without an error`);
 }
 
 function fakeIO(tty = false, stdin?: AsyncIterable<Buffer | string>) {
