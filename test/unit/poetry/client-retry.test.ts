@@ -48,7 +48,7 @@ const EXACT: RetryOptions = {
 };
 
 /** A fetch (not yet accepted) that also records its events, and picks out the retries. */
-function startFetch(options: PoetryClientOptions = {}) {
+function startFetch(options: Omit<PoetryClientOptions, 'reactor'> = {}) {
   const events: FetchEvent[] = [];
   const fetch = startMemoryReactorFetch({ onEvent: (event) => events.push(event), ...options });
   const retrying = (): RetryingEvent[] =>
