@@ -5,17 +5,11 @@
 // --output DIR, each poem streams into DIR/INDEX.txt and nothing is printed. Exit status 0 when
 // every address gave a poem, 1 otherwise.
 //
-// The same tools as ours: every socket reads into one shared buffer of ours' read size (net's
-// `onread`), so no read allocates; a poem held in memory is copied out of it, into a Buffer of
-// its own for the first read and into one resizable ArrayBuffer that grows in place after that
-// (reserved up to --max-bytes, default ours' 64 MiB), never joined at the end.
+// The same tools as ours, in fetch-one.mjs: one shared read buffer of ours' read size, and a poem
+// held in memory grown in place (reserved up to --max-bytes, default ours' 64 MiB).
 import { closeSync, openSync, writeSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
-
-// src/poetry/defaults.ts READ_BUFFER_BYTES.
-const READ_BUFFER_BYTES = 256 * 1024;
-const readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+import { connectReading, fetchToMemory } from './fetch-one.mjs';
 
 const args = process.argv.slice(2);
 let outputDir = null;
@@ -49,65 +43,14 @@ function finishOne() {
   if (--pending === 0 && outputDir === null) printAll();
 }
 
-function fetchToMemory(index, host, port) {
-  let firstRead = null;
-  let store = null;
-  let view = null;
-  let length = 0;
-  const socket = net.connect({
-    port,
-    host,
-    onread: {
-      buffer: readBuffer,
-      callback(bytesRead, buffer) {
-        const end = length + bytesRead;
-        if (end > maxBytes) {
-          socket.destroy(new Error('poem too large'));
-          return false;
-        }
-        if (store !== null) {
-          store.resize(end);
-          view.set(buffer.subarray(0, bytesRead), length);
-        } else if (firstRead === null) {
-          firstRead = Buffer.from(buffer.subarray(0, bytesRead));
-        } else {
-          store = new ArrayBuffer(end, { maxByteLength: maxBytes });
-          view = new Uint8Array(store);
-          view.set(firstRead);
-          view.set(buffer.subarray(0, bytesRead), length);
-          firstRead = null;
-        }
-        length = end;
-        return true;
-      },
-    },
-  });
-  socket.on('end', () => {
-    if (length === 0) return;
-    poems[index] = store === null ? firstRead : Buffer.from(store, 0, length);
-  });
-  socket.on('error', () => {});
-  socket.on('close', () => {
-    if (poems[index] === null) failures++;
-    finishOne();
-  });
-}
-
 // Written to a file as each read arrives, synchronously: to the page cache that is the least work
 // (a stream would hop through the thread pool per chunk), and the poem is never held.
-function fetchToFile(index, host, port) {
+function fetchToFile(index, address) {
   const fd = openSync(join(outputDir, `${index}.txt`), 'w');
   let ended = false;
-  const socket = net.connect({
-    port,
-    host,
-    onread: {
-      buffer: readBuffer,
-      callback(bytesRead, buffer) {
-        writeSync(fd, buffer, 0, bytesRead);
-        return true;
-      },
-    },
+  const socket = connectReading(address, (bytesRead, buffer) => {
+    writeSync(fd, buffer, 0, bytesRead);
+    return true;
   });
   socket.on('end', () => {
     ended = true;
@@ -121,11 +64,15 @@ function fetchToFile(index, host, port) {
 }
 
 addresses.forEach((address, index) => {
-  const colon = address.lastIndexOf(':');
-  const host = colon === -1 ? '127.0.0.1' : address.slice(0, colon);
-  const port = Number(address.slice(colon + 1));
-  if (outputDir === null) fetchToMemory(index, host, port);
-  else fetchToFile(index, host, port);
+  if (outputDir !== null) {
+    fetchToFile(index, address);
+    return;
+  }
+  fetchToMemory(address, maxBytes, (poem) => {
+    poems[index] = poem;
+    if (poem === null) failures++;
+    finishOne();
+  });
 });
 process.on('exit', () => {
   if (failures > 0 || addresses.length === 0) process.exitCode = 1;

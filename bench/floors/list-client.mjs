@@ -7,19 +7,16 @@
 // get-poetry's; with --quiet, only the summary line on stderr, as get-poetry's. Nothing of a
 // finished fetch is kept but counters. Exit status 0 when every address gave a poem, 1 otherwise.
 //
-// The same tools as ours: every socket reads into one shared buffer of ours' read size (net's
-// `onread`), so no read allocates; a poem is copied out of it into a Buffer of its own for the
-// first read and into one resizable ArrayBuffer that grows in place after that.
+// The same tools as ours, in fetch-one.mjs: one shared read buffer of ours' read size, and a poem
+// grown in place, never joined.
 import { createReadStream } from 'node:fs';
-import net from 'node:net';
+import { fetchToMemory } from './fetch-one.mjs';
 
-// src/poetry/defaults.ts READ_BUFFER_BYTES and ours' default --max-bytes.
-const READ_BUFFER_BYTES = 256 * 1024;
+// Ours' default --max-bytes.
 const MAX_BYTES = 64 * 1024 * 1024;
 // Output is gathered and written once it reaches this size, or at the end of the turn.
 const FLUSH_CHARS = 64 * 1024;
 const COMPACT_AFTER = 16 * 1024;
-const readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
 
 const args = process.argv.slice(2);
 let from = null;
@@ -134,57 +131,13 @@ function startFetches() {
 // --- one fetch ---------------------------------------------------------------------------------
 
 function fetchOne(index, address) {
-  const colon = address.lastIndexOf(':');
-  const host = colon === -1 ? '127.0.0.1' : address.slice(0, colon);
-  const port = Number(address.slice(colon + 1));
-  let firstRead = null;
-  let store = null;
-  let view = null;
-  let length = 0;
-  let ended = false;
-  let failure = null;
-  const socket = net.connect({
-    port,
-    host,
-    onread: {
-      buffer: readBuffer,
-      callback(bytesRead, buffer) {
-        const end = length + bytesRead;
-        if (end > MAX_BYTES) {
-          socket.destroy(Object.assign(new Error('poem too large'), { code: 'TOO_LARGE' }));
-          return false;
-        }
-        if (store !== null) {
-          store.resize(end);
-          view.set(buffer.subarray(0, bytesRead), length);
-        } else if (firstRead === null) {
-          firstRead = Buffer.from(buffer.subarray(0, bytesRead));
-        } else {
-          store = new ArrayBuffer(end, { maxByteLength: MAX_BYTES });
-          view = new Uint8Array(store);
-          view.set(firstRead);
-          view.set(buffer.subarray(0, bytesRead), length);
-          firstRead = null;
-        }
-        length = end;
-        return true;
-      },
-    },
-  });
-  socket.on('end', () => {
-    ended = true;
-  });
-  socket.on('error', (error) => {
-    failure = error;
-  });
-  socket.on('close', () => {
-    if (ended && failure === null && length > 0) {
+  fetchToMemory(address, MAX_BYTES, (poem, failure) => {
+    if (poem !== null && failure === null) {
       poems++;
-      bytesTotal += length;
+      bytesTotal += poem.length;
       if (jsonl) {
-        const poem = store === null ? firstRead : Buffer.from(store, 0, length);
         const text = poem.toString('utf8');
-        emit(`${JSON.stringify({ index: index + 1, address, bytes: length, text })}\n`);
+        emit(`${JSON.stringify({ index: index + 1, address, bytes: poem.length, text })}\n`);
       }
     } else {
       failures++;

@@ -40,6 +40,38 @@ async function servePoem(context, label, fileName, bytes, { inMemory }) {
   };
 }
 
+/**
+ * Runs one half's programs alternately, stops its server, and records the half: every row's
+ * runs were byte-exact (checked by `runOne`), `rowNote` may add a row's own note, and ours is held
+ * to `rssTarget(median)` and to a wall time within 1.1× the floor's.
+ */
+async function measureHalf(
+  context,
+  half,
+  { id, bytes, entries, runs, runOne, rssTarget, rowNote },
+) {
+  const { label, server, ours, floor, peer } = half;
+  try {
+    await alternate(context, label, entries, runs, runOne);
+  } finally {
+    await server.stop();
+  }
+  const rows = [ours, floor, peer];
+  finish(rows, floor);
+  for (const r of rows) {
+    if (!r.median) continue;
+    note(r, 'every run byte-exact');
+    rowNote?.(r);
+  }
+  context.record({
+    id,
+    title: label,
+    params: { poemBytes: bytes },
+    rows,
+    targets: [rssTarget(ours.median), ...ratioTargets(ours, { wall: 1.1 })],
+  });
+}
+
 /** Both halves of the scenario, each with its own poem and fast server. */
 export async function bigPoem(context) {
   await bigPoemToFile(context);
@@ -50,50 +82,34 @@ export async function bigPoem(context) {
 async function bigPoemToFile(context) {
   const { node, paths } = context;
   const bytes = context.quick ? 32 * MiB : 1024 * MiB;
-  const { label, expected, server, address, ours, floor, peer, ourOptions } = await servePoem(
+  const half = await servePoem(
     context,
     `2 big poem ${bytes / MiB} MiB → file`,
     'big-file.txt',
     bytes,
     { inMemory: false },
   );
-  try {
-    await alternate(
-      context,
-      label,
-      [
-        {
-          row: ours,
-          argv: (dir) => [node, paths.getPoetry, ...ourOptions, '--output', dir, address],
-        },
-        { row: floor, argv: (dir) => [node, paths.floorClient, '--output', dir, address] },
-        { row: peer, argv: (dir) => ['python3', paths.peerClient, '--output', dir, address] },
-      ],
-      // A GiB written into memory still ranges widely run to run on a shared machine.
-      context.runsFor(7),
-      (entry) => runWritingFile(context, entry.argv, expected, { timeoutSeconds: 180 }),
-    );
-  } finally {
-    await server.stop();
-  }
-  finish([ours, floor, peer], floor);
-  for (const r of [ours, floor, peer]) {
-    if (r.runs.length) note(r, 'every run byte-exact');
-  }
-  context.record({
+  const { expected, address, ours, floor, peer, ourOptions } = half;
+  await measureHalf(context, half, {
     id: 'big-poem-file',
-    title: label,
-    params: { poemBytes: bytes },
-    rows: [ours, floor, peer],
-    targets: [
+    bytes,
+    entries: [
       {
-        name: 'peak RSS ours',
-        value: ours.median ? ours.median.peakRssKiB / 1024 : null,
-        limit: 100,
-        unit: 'MiB',
+        row: ours,
+        argv: (dir) => [node, paths.getPoetry, ...ourOptions, '--output', dir, address],
       },
-      ...ratioTargets(ours, { wall: 1.1 }),
+      { row: floor, argv: (dir) => [node, paths.floorClient, '--output', dir, address] },
+      { row: peer, argv: (dir) => ['python3', paths.peerClient, '--output', dir, address] },
     ],
+    // A GiB written into memory still ranges widely run to run on a shared machine.
+    runs: context.runsFor(7),
+    runOne: (entry) => runWritingFile(context, entry.argv, expected, { timeoutSeconds: 180 }),
+    rssTarget: (median) => ({
+      name: 'peak RSS ours',
+      value: median ? median.peakRssKiB / 1024 : null,
+      limit: 100,
+      unit: 'MiB',
+    }),
   });
 }
 
@@ -104,52 +120,37 @@ async function bigPoemToFile(context) {
 async function bigPoemInMemory(context) {
   const { node, paths } = context;
   const bytes = context.quick ? 16 * MiB : 256 * MiB;
-  const { label, expected, server, address, ours, floor, peer, ourOptions } = await servePoem(
+  const half = await servePoem(
     context,
     `2 big poem ${bytes / MiB} MiB in memory`,
     'big-memory.txt',
     bytes,
     { inMemory: true },
   );
-  try {
-    await alternate(
-      context,
-      label,
-      [
-        { row: ours, argv: [node, paths.getPoetry, ...ourOptions, address] },
-        {
-          row: floor,
-          argv: [node, paths.floorClient, '--max-bytes', String(bytes + MiB), address],
-        },
-        { row: peer, argv: ['python3', paths.peerClient, address] },
-      ],
-      context.runsFor(5),
-      (entry) => runPrinting(context, entry.argv, expected, { timeoutSeconds: 180 }),
-    );
-  } finally {
-    await server.stop();
-  }
-  finish([ours, floor, peer], floor);
-  for (const r of [ours, floor, peer]) {
-    if (!r.median) continue;
-    note(r, 'every run byte-exact');
-    if (r.median.peakRssKiB) {
-      note(r, `RSS ${((r.median.peakRssKiB * 1024) / bytes).toFixed(2)}× the poem`);
-    }
-  }
-  context.record({
+  const { expected, address, ours, floor, peer, ourOptions } = half;
+  await measureHalf(context, half, {
     id: 'big-poem-memory',
-    title: label,
-    params: { poemBytes: bytes },
-    rows: [ours, floor, peer],
-    targets: [
+    bytes,
+    entries: [
+      { row: ours, argv: [node, paths.getPoetry, ...ourOptions, address] },
       {
-        name: 'peak RSS ours ÷ poem size',
-        value: ours.median?.peakRssKiB ? (ours.median.peakRssKiB * 1024) / bytes : null,
-        limit: 1.6,
-        unit: 'times',
+        row: floor,
+        argv: [node, paths.floorClient, '--max-bytes', String(bytes + MiB), address],
       },
-      ...ratioTargets(ours, { wall: 1.1 }),
+      { row: peer, argv: ['python3', paths.peerClient, address] },
     ],
+    runs: context.runsFor(5),
+    runOne: (entry) => runPrinting(context, entry.argv, expected, { timeoutSeconds: 180 }),
+    rssTarget: (median) => ({
+      name: 'peak RSS ours ÷ poem size',
+      value: median?.peakRssKiB ? (median.peakRssKiB * 1024) / bytes : null,
+      limit: 1.6,
+      unit: 'times',
+    }),
+    rowNote(r) {
+      if (r.median.peakRssKiB) {
+        note(r, `RSS ${((r.median.peakRssKiB * 1024) / bytes).toFixed(2)}× the poem`);
+      }
+    },
   });
 }

@@ -1,55 +1,30 @@
 // get-poetry, spawned as a user runs it, against misbehaving servers: what reaches a terminal, what
 // reaches a pipe, the exit status, and running out of file descriptors.
 
-import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as peers from '../helpers/peers.js';
-import { cliPath, killRunningClis, runCli } from '../helpers/run-cli.js';
+import { killTerminals, runGetPoetryOnPty, shellQuote } from '../helpers/pty.js';
+import { killRunningClis, runCli } from '../helpers/run-cli.js';
 import { removeScratchDirs, scratchDir } from '../helpers/scratch.js';
 
 const HOSTILE = peers.HOSTILE_POEM;
-const terminals = new Set<ReturnType<typeof spawn>>();
 
 afterEach(async () => {
   killRunningClis();
-  for (const child of terminals) child.kill('SIGKILL');
-  terminals.clear();
+  killTerminals();
   await peers.closeAllPeers();
   await removeScratchDirs();
 });
 
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
- * Runs get-poetry with its stdout on a pseudo-terminal, through util-linux `script`, and
- * returns what the terminal was sent. stderr goes to a file, so only the poems are on the tty.
+ * Runs get-poetry with its stdout on a pseudo-terminal and returns what the terminal was sent.
+ * stderr goes to a file, so only the poems are on the tty.
  */
 async function runOnTerminal(args: string[]): Promise<{ status: number | null; tty: Buffer }> {
   const dir = await scratchDir('faults-cli-');
-  const command = [process.execPath, cliPath('get-poetry'), ...args].map(shellQuote).join(' ');
-  const child = spawn(
-    'script',
-    ['-qec', `${command} 2>${shellQuote(join(dir, 'stderr'))}`, '/dev/null'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' },
-    },
-  );
-  terminals.add(child);
-  const out: Buffer[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  const status = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve(code));
-  });
-  clearTimeout(timer);
-  terminals.delete(child);
-  return { status, tty: Buffer.concat(out) };
+  return runGetPoetryOnPty(args, (command) => `${command} 2>${shellQuote(join(dir, 'stderr'))}`);
 }
 
 /** The bytes of every code point a server could use to take over or mislead a terminal. */

@@ -1,26 +1,18 @@
 // get-poetry's live progress where people look: on stderr whenever it is a terminal (a real pty,
 // through util-linux `script`), with stdout redirected to a file that holds only the poems.
 
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as peers from '../helpers/peers.js';
-import { cliPath } from '../helpers/run-cli.js';
+import { killTerminals, runGetPoetryOnPty, shellQuote } from '../helpers/pty.js';
 import { removeScratchDirs, scratchDir } from '../helpers/scratch.js';
 
-const terminals = new Set<ReturnType<typeof spawn>>();
-
 afterEach(async () => {
-  for (const child of terminals) child.kill('SIGKILL');
-  terminals.clear();
+  killTerminals();
   await peers.closeAllPeers();
   await removeScratchDirs();
 });
-
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * Runs get-poetry with stderr on a pseudo-terminal and stdout redirected to a file, as
@@ -31,24 +23,12 @@ async function runRedirected(
 ): Promise<{ status: number | null; tty: string; file: Buffer }> {
   const dir = await scratchDir('progress-pty-');
   const file = join(dir, 'poems.txt');
-  const command = [process.execPath, cliPath('get-poetry'), ...args].map(shellQuote).join(' ');
   // A pty made by `script` without a terminal above it has no size; give it a usual one.
-  const shell = `stty rows 24 cols 80; ${command} >${shellQuote(file)}`;
-  const child = spawn('script', ['-qec', shell, '/dev/null'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' },
-  });
-  terminals.add(child);
-  const out: Buffer[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  const status = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve(code));
-  });
-  clearTimeout(timer);
-  terminals.delete(child);
-  return { status, tty: Buffer.concat(out).toString('utf8'), file: await readFile(file) };
+  const { status, tty } = await runGetPoetryOnPty(
+    args,
+    (command) => `stty rows 24 cols 80; ${command} >${shellQuote(file)}`,
+  );
+  return { status, tty: tty.toString('utf8'), file: await readFile(file) };
 }
 
 describe('get-poetry progress with stdout redirected', () => {

@@ -36,6 +36,12 @@ async function listenOn(port: number, poem: string): Promise<net.Server> {
   return server;
 }
 
+/** Runs `get-poetry --json ARGS…`; returns its exit status and the document it printed. */
+async function runJson(args: string[]) {
+  const result = await runCli('get-poetry', ['--json', ...args]);
+  return { status: result.status, document: JSON.parse(result.stdout.toString()) };
+}
+
 describe('get-poetry --retries', () => {
   it('gets the poem from a server that refuses twice, then comes up on the same port', async () => {
     const port = await refusedPort();
@@ -114,8 +120,7 @@ describe('get-poetry --retries', () => {
 
   it('does not retry a poem too large: one connection, attempts 1', async () => {
     const peer = await startPoetryPeer(Buffer.alloc(64 * 1024, 'x'));
-    const result = await runCli('get-poetry', [
-      '--json',
+    const { status, document } = await runJson([
       '--max-bytes',
       '1KiB',
       '--retries',
@@ -124,8 +129,7 @@ describe('get-poetry --retries', () => {
       '0.05',
       peer.address,
     ]);
-    expect(result.status).toBe(1);
-    const document = JSON.parse(result.stdout.toString());
+    expect(status).toBe(1);
     expect(document.failures).toEqual([
       expect.objectContaining({ attempts: 1, code: 'ERR_POEM_TOO_LARGE' }),
     ]);
@@ -134,24 +138,22 @@ describe('get-poetry --retries', () => {
 
   it('gives up after the retries, with the last reason and every attempt counted', async () => {
     const port = await refusedPort();
-    const result = await runCli('get-poetry', [
-      '--json',
+    const { status, document } = await runJson([
       '--retries',
       '2',
       '--retry-delay',
       '0.05',
       `127.0.0.1:${port}`,
     ]);
-    expect(result.status).toBe(1);
-    expect(JSON.parse(result.stdout.toString()).failures).toEqual([
+    expect(status).toBe(1);
+    expect(document.failures).toEqual([
       expect.objectContaining({ attempts: 3, code: 'ERR_CONNECTION_REFUSED' }),
     ]);
   });
 
   it('bounds all tries together by --timeout', async () => {
     const port = await refusedPort();
-    const result = await runCli('get-poetry', [
-      '--json',
+    const { status, document } = await runJson([
       '--timeout',
       '0.5',
       '--retries',
@@ -160,8 +162,8 @@ describe('get-poetry --retries', () => {
       '0.2',
       `127.0.0.1:${port}`,
     ]);
-    expect(result.status).toBe(1);
-    const [failure] = JSON.parse(result.stdout.toString()).failures;
+    expect(status).toBe(1);
+    const [failure] = document.failures;
     expect(failure.code).toBe('ERR_POEM_TIMEOUT');
     expect(failure.attempts).toBeGreaterThan(1);
     expect(failure.attempts).toBeLessThan(5);

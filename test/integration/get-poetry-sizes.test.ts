@@ -5,10 +5,11 @@
 
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, readdir, rm, statfs } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { writeNumberedPoem } from '../helpers/numbered-poem.js';
 import { killRunningClis, runCli } from '../helpers/run-cli.js';
 import { startServer, stopServersAndReaders } from '../helpers/server-process.js';
 
@@ -31,22 +32,11 @@ async function scratchBase(): Promise<string> {
   return tmpdir();
 }
 
-/** Writes `mib` MiB, every MiB different (numbered), so a lost or repeated block shows. */
-async function writePoem(path: string, mib: number): Promise<string> {
-  const hash = createHash('sha256');
+/** One MiB of printable ASCII, numbered per block by writeNumberedPoem. */
+function printableMiB(): Buffer {
   const block = Buffer.alloc(MiB);
   for (let i = 0; i < block.length; i++) block[i] = 0x20 + ((i * 7) % 95);
-  const file = await open(path, 'w');
-  try {
-    for (let i = 0; i < mib; i++) {
-      block.writeUInt32BE(i, 0);
-      hash.update(block);
-      await file.write(block);
-    }
-  } finally {
-    await file.close();
-  }
-  return hash.digest('hex');
+  return block;
 }
 
 async function sha256Of(path: string): Promise<string> {
@@ -58,7 +48,7 @@ async function sha256Of(path: string): Promise<string> {
 beforeAll(async () => {
   dir = await mkdtemp(join(await scratchBase(), 'get-poetry-sizes-'));
   poemPath = join(dir, 'big-poem.txt');
-  poemSha256 = await writePoem(poemPath, POEM_MIB);
+  poemSha256 = await writeNumberedPoem(poemPath, POEM_MIB, printableMiB());
 }, 30_000);
 afterEach(async () => {
   killRunningClis();

@@ -2,12 +2,11 @@
 // exactly to a reader that keeps pausing. How fast, and at what cost in memory, vary with the
 // machine: these tests assert only what cannot.
 
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { writeNumberedPoem } from '../helpers/numbered-poem.js';
 import { removeScratchDirs, scratchDir } from '../helpers/scratch.js';
 import { binaryPoem, expectSameBytes } from '../helpers/server-memory.js';
 import { startServer, stopServersAndReaders } from '../helpers/server-process.js';
@@ -24,24 +23,6 @@ beforeAll(async () => {
 });
 afterEach(stopServersAndReaders);
 afterAll(removeScratchDirs);
-
-/** Writes `mib` MiB of deterministic bytes (every MiB numbered, so a misplaced block shows). */
-async function writeBigPoem(path: string, mib: number): Promise<string> {
-  const base = binaryPoem(MiB, 11);
-  const hash = createHash('sha256');
-  const file = await open(path, 'w');
-  try {
-    for (let i = 0; i < mib; i++) {
-      const block = Buffer.from(base);
-      block.writeUInt32BE(i, 0);
-      hash.update(block);
-      await file.write(block);
-    }
-  } finally {
-    await file.close();
-  }
-  return hash.digest('hex');
-}
 
 describe('poetry-server under load', () => {
   it('serves a thousand readers connecting at once, each the same exact poem', async () => {
@@ -61,7 +42,7 @@ describe('poetry-server under load', () => {
 
   it('serves a 64 MiB poem from disk exactly to a reader that keeps pausing, once for a second', async () => {
     const path = join(dir, 'huge.bin');
-    const expected = await writeBigPoem(path, 64);
+    const expected = await writeNumberedPoem(path, 64, binaryPoem(MiB, 11));
     const server = await startServer(['--delay', '0', '--quiet', path]);
     let stalled = false;
     let nextPause = 4 * MiB;

@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/cli/command.js';
 import {
   addressesToFetch,
-  type GetPoetryOptions,
   getPoetryProgram,
   parseAddressArguments,
 } from '../../../src/cli/get-poetry-program.js';
@@ -23,6 +22,7 @@ import { type MemoryConnector, MemoryReactor } from '../../../src/testing/index.
 // The command imports it only when it shows progress; loaded here, that import is instant.
 import '../../../src/cli/progress.js';
 import '../../../src/cli/progress-counts.js';
+import { parse, parseError } from '../../helpers/parse-options.js';
 
 class FakeStream extends EventEmitter implements OutputStream {
   readonly chunks: Buffer[] = [];
@@ -41,23 +41,6 @@ class FakeStream extends EventEmitter implements OutputStream {
   text(): string {
     return Buffer.concat(this.chunks).toString();
   }
-}
-
-function parse(args: string[]): GetPoetryOptions {
-  const program = getPoetryProgram();
-  program.parse(args, { from: 'user' });
-  return program.opts<GetPoetryOptions>();
-}
-
-/** The error commander throws for `args` (it never exits the process: see createProgram). */
-function parseError(args: string[]): CommanderError {
-  try {
-    parse(args);
-  } catch (error) {
-    if (error instanceof CommanderError) return error;
-    throw error;
-  }
-  throw new Error(`${JSON.stringify(args)} parsed without an error`);
 }
 
 function fakeIO(tty = false, stdin?: AsyncIterable<Buffer | string>) {
@@ -635,15 +618,23 @@ describe('runGetPoetry with --retries', () => {
   const refused = () =>
     new ConnectionRefusedError('connection refused', { address: '127.0.0.1:1' });
 
-  it('tries a refused fetch again after --retry-delay and gives its attempts in --json', async () => {
-    const { io, reactor, stdout } = fakeIO();
-    const run = runGetPoetry(
-      addresses(1),
-      parse(['--json', '--retries', '3', '--retry-delay', '2', '1']),
-      io,
-    );
-    const connector = reactor.tcpClients[0]!;
+  /** Runs `get-poetry ARGS… 1` on fake pipes and refuses its first connection. */
+  function startRefused(args: string[]) {
+    const fake = fakeIO();
+    const run = runGetPoetry(addresses(1), parse([...args, '1']), fake.io);
+    const connector = fake.reactor.tcpClients[0]!;
     connector.fail(refused());
+    return { ...fake, run, connector };
+  }
+
+  it('tries a refused fetch again after --retry-delay and gives its attempts in --json', async () => {
+    const { reactor, stdout, run, connector } = startRefused([
+      '--json',
+      '--retries',
+      '3',
+      '--retry-delay',
+      '2',
+    ]);
     reactor.advance(1.7); // 2 s less the most jitter (10 %) takes off
     expect(connector.state).toBe('disconnected');
     reactor.advance(0.6);
@@ -657,22 +648,19 @@ describe('runGetPoetry with --retries', () => {
   });
 
   it('does not retry by default', async () => {
-    const { io, reactor, stdout } = fakeIO();
-    const run = runGetPoetry(addresses(1), parse(['--json', '1']), io);
-    reactor.tcpClients[0]!.fail(refused());
+    const { stdout, run } = startRefused(['--json']);
     expect(await run).toBe(1);
     expect(JSON.parse(stdout.text()).failures[0]).toMatchObject({ attempts: 1 });
   });
 
   it('gives the attempts of a failure that ran out of retries in --jsonl', async () => {
-    const { io, reactor, stdout } = fakeIO();
-    const run = runGetPoetry(
-      addresses(1),
-      parse(['--jsonl', '--retries', '1', '--retry-delay', '1', '1']),
-      io,
-    );
-    const connector = reactor.tcpClients[0]!;
-    connector.fail(refused());
+    const { reactor, stdout, run, connector } = startRefused([
+      '--jsonl',
+      '--retries',
+      '1',
+      '--retry-delay',
+      '1',
+    ]);
     reactor.advance(1.1);
     connector.fail(refused());
     expect(await run).toBe(1);
@@ -680,10 +668,7 @@ describe('runGetPoetry with --retries', () => {
   });
 
   it('prints each retry with --verbose: the wait, the attempt and the reason', async () => {
-    const { io, reactor, stderr } = fakeIO();
-    const run = runGetPoetry(addresses(1), parse(['--verbose', '--retries', '3', '1']), io);
-    const connector = reactor.tcpClients[0]!;
-    connector.fail(refused());
+    const { reactor, stderr, run, connector } = startRefused(['--verbose', '--retries', '3']);
     reactor.advance(0.6);
     serve(connector, 'ok\n');
     expect(await run).toBe(0);

@@ -1,25 +1,9 @@
 // get-poetry's --max-bytes: sizes with units, a one-line refusal, and a default that --help states.
 
-import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { parseByteSize } from '../../../src/cli/command.js';
-import { type GetPoetryOptions, getPoetryProgram } from '../../../src/cli/get-poetry-program.js';
-
-function parse(args: string[]): GetPoetryOptions {
-  const program = getPoetryProgram();
-  program.parse(args, { from: 'user' });
-  return program.opts<GetPoetryOptions>();
-}
-
-function parseError(args: string[]): CommanderError {
-  try {
-    parse(args);
-  } catch (error) {
-    if (error instanceof CommanderError) return error;
-    throw error;
-  }
-  throw new Error(`${JSON.stringify(args)} parsed without an error`);
-}
+import { getPoetryProgram } from '../../../src/cli/get-poetry-program.js';
+import { parse, parseError } from '../../helpers/parse-options.js';
 
 describe('get-poetry --max-bytes', () => {
   it.each([

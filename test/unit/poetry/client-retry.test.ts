@@ -12,7 +12,6 @@ import {
 } from '../../../src/internet/errors.js';
 import {
   checkClientOptions,
-  getPoetry,
   type PoetryClientOptions,
   type PoetryProtocol,
 } from '../../../src/poetry/client.js';
@@ -26,7 +25,6 @@ import {
 } from '../../../src/poetry/errors.js';
 import type { FetchEvent, RetryingEvent } from '../../../src/poetry/events.js';
 import { fetchPoems } from '../../../src/poetry/fetch.js';
-import type { Poem } from '../../../src/poetry/poem.js';
 import {
   checkRetryOptions,
   isRetryable,
@@ -34,6 +32,7 @@ import {
   retryDelaySeconds,
 } from '../../../src/poetry/retry.js';
 import { MemoryReactor } from '../../../src/testing/index.js';
+import { startFetch as startMemoryReactorFetch } from '../../helpers/memory-fetch.js';
 import { MemorySink } from '../../helpers/memory-sink.js';
 
 const POEM = Buffer.from('Twas brillig, and the slithy toves\nDid gyre and gimble in the wabe;\n');
@@ -48,22 +47,13 @@ const EXACT: RetryOptions = {
   maxDelaySeconds: 10,
 };
 
-function startFetch(options: PoetryClientOptions = {}) {
-  const reactor = new MemoryReactor();
-  const poems: Poem[] = [];
-  const errors: Error[] = [];
+/** A fetch (not yet accepted) that also records its events, and picks out the retries. */
+function startFetch(options: Omit<PoetryClientOptions, 'reactor'> = {}) {
   const events: FetchEvent[] = [];
-  const factory = getPoetry(
-    '127.0.0.1',
-    10000,
-    (poem) => poems.push(poem),
-    (error) => errors.push(error),
-    { reactor, onEvent: (event) => events.push(event), ...options },
-  );
-  const connector = reactor.tcpClients.at(-1)!;
+  const fetch = startMemoryReactorFetch({ onEvent: (event) => events.push(event), ...options });
   const retrying = (): RetryingEvent[] =>
     events.filter((event): event is RetryingEvent => event.type === 'retrying');
-  return { reactor, poems, errors, events, factory, connector, retrying };
+  return { ...fetch, events, retrying };
 }
 
 const refused = (): ConnectionRefusedError =>

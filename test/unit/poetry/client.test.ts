@@ -32,13 +32,13 @@ import {
   reasonOf,
 } from '../../../src/poetry/errors.js';
 import type { FetchEvent } from '../../../src/poetry/events.js';
-import type { Poem } from '../../../src/poetry/poem.js';
 import { FileSink } from '../../../src/poetry/sink.js';
 import {
   type MemoryConnector,
   MemoryReactor,
   type MemoryTransport,
 } from '../../../src/testing/index.js';
+import { startFetch } from '../../helpers/memory-fetch.js';
 import { MemorySink } from '../../helpers/memory-sink.js';
 
 const POEM = Buffer.from(
@@ -46,22 +46,6 @@ const POEM = Buffer.from(
   'utf8',
 );
 const ADDRESS = '127.0.0.1:10000';
-
-/** One fetch on a MemoryReactor, recording what the callback and errback get. */
-function startFetch(options: PoetryClientOptions & { reactor?: MemoryReactor } = {}) {
-  const reactor = options.reactor ?? new MemoryReactor();
-  const poems: Poem[] = [];
-  const errors: Error[] = [];
-  const factory = getPoetry(
-    '127.0.0.1',
-    10000,
-    (poem) => poems.push(poem),
-    (error) => errors.push(error),
-    { reactor, ...options },
-  );
-  const connector = reactor.tcpClients.at(-1)!;
-  return { reactor, poems, errors, factory, connector };
-}
 
 /** Accepts the connection; returns the protocol and its transport. */
 function accept(connector: MemoryConnector): {
