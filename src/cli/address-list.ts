@@ -2,6 +2,7 @@
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type { Address } from '../internet/interfaces.js';
 import { parseAddress } from '../poetry/address.js';
 import { InvalidAddressError } from '../poetry/errors.js';
@@ -112,8 +113,9 @@ export interface AddressStreamOptions {
 /**
  * The addresses of a list's lines as an async iterator, read chunk by chunk: never more than a
  * chunk's worth of addresses is held. `next()` throws a UsageError naming `name:LINE` for a bad
- * line, and one naming the file when it cannot be read; `return()` stops reading (closing a
- * file). One `next()` at a time, as `for await` and `PoetryQueue.addFrom` call it.
+ * line, and one naming the file when it cannot be read; `return()` stops reading, and destroys
+ * a Readable source (a file, a pipe, standard input) at once, even while a `next()` waits on it.
+ * One `next()` at a time, as `for await` and `PoetryQueue.addFrom` call it.
  *
  * A hand-made iterator rather than an async generator: an address taken from the buffer costs
  * one resolved promise, where a generator's `yield` costs several, which shows at a million.
@@ -121,10 +123,18 @@ export interface AddressStreamOptions {
 export class AddressStream implements AsyncIterableIterator<Address> {
   readonly #reader: AddressLineReader;
   readonly #chunks: AsyncIterator<Buffer | string>;
+  /**
+   * The source when it is a Readable. Its iterator's `return()` waits behind a pending `next()`,
+   * so a quiet pipe would stay open (and the process alive) until its writer wrote again;
+   * destroying the stream ends the wait instead.
+   */
+  readonly #readable: Readable | undefined;
   readonly #hold: (() => Promise<void> | undefined) | undefined;
   #buffer: readonly Address[];
   #head = 0;
   #ended = false;
+  /** `return()` was called: a read failing after it is the close, not an error. */
+  #closed = false;
 
   constructor(
     chunks: AsyncIterable<Buffer | string>,
@@ -133,6 +143,7 @@ export class AddressStream implements AsyncIterableIterator<Address> {
   ) {
     this.#reader = new AddressLineReader(name);
     this.#chunks = chunks[Symbol.asyncIterator]();
+    this.#readable = chunks instanceof Readable ? chunks : undefined;
     this.#hold = options.hold;
     this.#buffer = options.first ?? [];
   }
@@ -172,6 +183,8 @@ export class AddressStream implements AsyncIterableIterator<Address> {
           this.#buffer = this.#reader.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
         }
       } catch (error) {
+        // The pending read of a destroyed stream rejects (ERR_STREAM_PREMATURE_CLOSE).
+        if (this.#closed) return { done: true, value: undefined };
         await this.return();
         throw asListError(error, this.#reader.name);
       }
@@ -184,9 +197,11 @@ export class AddressStream implements AsyncIterableIterator<Address> {
   async return(): Promise<IteratorResult<Address, undefined>> {
     this.#buffer = [];
     this.#head = 0;
+    this.#closed = true;
     if (!this.#ended) {
       this.#ended = true;
-      await this.#chunks.return?.();
+      if (this.#readable !== undefined) this.#readable.destroy();
+      else await this.#chunks.return?.();
     }
     return { done: true, value: undefined };
   }

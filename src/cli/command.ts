@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { systemErrorCode } from '../internet/errors.js';
 import { parseSize, SIZE_SYNTAX } from '../poetry/size.js';
 import { escapeControlCharacters } from './terminal.js';
 
@@ -72,8 +73,14 @@ function oneLine(message: string): string {
   return hint === null ? flat : `${flat}${hint[0]}`;
 }
 
-function isReaderGone(error: NodeJS.ErrnoException): boolean {
-  return error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED';
+/**
+ * Whether a write failed because the reader went away (`| head` closed the pipe): EPIPE, then
+ * ERR_STREAM_DESTROYED for each write after it. Not ERR_STREAM_WRITE_AFTER_END: writing after
+ * our own end() is our mistake, and must show.
+ */
+export function isReaderGone(error: unknown): boolean {
+  const code = systemErrorCode(error);
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
 }
 
 function reportFailure(name: string, error: unknown): number {

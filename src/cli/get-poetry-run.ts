@@ -19,7 +19,7 @@ import {
   countAddressList,
   openAddressList,
 } from './address-list.js';
-import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK } from './command.js';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, isReaderGone } from './command.js';
 import type { GetPoetryOptions } from './get-poetry-program.js';
 import {
   describeFailure,
@@ -277,7 +277,10 @@ export async function runGetPoetry(
     const elapsedSeconds = io.reactor.seconds() - startedSeconds;
     if (outputClosed) {
       // The reader went away: nothing more is worth saying, on either stream.
-      return isReaderGone(outputGone) ? EXIT_OUTPUT_CLOSED : EXIT_FAILURE;
+      // Closed with no error is the reader gone too.
+      return outputGone === undefined || isReaderGone(outputGone)
+        ? EXIT_OUTPUT_CLOSED
+        : EXIT_FAILURE;
     }
     if (output !== undefined) {
       const last = jsonlSummary(tally, elapsedSeconds, interrupted);
@@ -341,11 +344,6 @@ function laneNamer(labels: string[], next: FetchEventListener | undefined): Fetc
     if (event.type === 'queued') labels[event.index] = event.address;
     next?.(event);
   };
-}
-
-function isReaderGone(error: Error | undefined): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return error === undefined || code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
 }
 
 /** The tutorial's client 2.0 output: a line per chunk, and one when each task ends. */

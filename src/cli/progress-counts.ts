@@ -16,7 +16,7 @@ export interface RunCounts {
 const CLEAR_LINE = '\r\x1b[K';
 
 /**
- * Shows a run's counts on one line (`1,234 done, 5 failed, 1000 running, 1.2 MB`), redrawn every
+ * Shows a run's counts on one line (`1,234 done, 5 failed, 1000 running, 1,186 bytes`), redrawn every
  * `intervalSeconds` from `counts()`. It keeps nothing per address, so it suits a list of any
  * length, where `ProgressRenderer` keeps a line of state for each.
  *
@@ -58,17 +58,18 @@ export class CountsProgress {
   /** The next frame's text, cut to the terminal's width so it never wraps; for tests too. */
   line(): string {
     const { poems, failures, bytes, running } = this.#counts();
-    const c = this.#options.colors;
-    const parts = [
-      `${(poems + failures).toLocaleString('en-US')} done`,
-      failures > 0 ? c.red(`${failures.toLocaleString('en-US')} failed`) : '',
-      `${running} running`,
-      formatByteCount(bytes),
-    ];
-    const text = parts.filter((part) => part !== '').join(', ');
+    const done = `${(poems + failures).toLocaleString('en-US')} done`;
+    const failed = failures > 0 ? `${failures.toLocaleString('en-US')} failed` : '';
+    const parts = [done, failed, `${running} running`, formatByteCount(bytes)];
+    let text = parts.filter((part) => part !== '').join(', ');
     const columns = Math.max(20, (this.#options.stream.columns ?? 80) - 1);
-    // Colors only wrap the failures: cutting the plain text is safe while it has none.
-    return failures === 0 && text.length > columns ? text.slice(0, columns) : text;
+    // The plain text is cut first, so colour codes never count towards the width.
+    if (text.length > columns) text = text.slice(0, columns);
+    const start = done.length + 2;
+    if (failed === '' || start >= text.length) return text;
+    const end = Math.min(start + failed.length, text.length);
+    const red = this.#options.colors.red(text.slice(start, end));
+    return `${text.slice(0, start)}${red}${text.slice(end)}`;
   }
 
   readonly #onTimer = (): void => {

@@ -116,8 +116,7 @@ export class ProgressRenderer {
         task.bytes = 0;
         break;
       case 'failed':
-        task.state =
-          (event.error as { code?: unknown }).code === 'ERR_CANCELLED' ? 'cancelled' : 'failed';
+        task.state = event.error.code === 'ERR_CANCELLED' ? 'cancelled' : 'failed';
         break;
     }
     this.#schedule();

@@ -160,19 +160,26 @@ export function connectErrorFrom(error: unknown, address: string): ConnectError 
   }
 }
 
+/**
+ * The codes of a host name lookup that answered "no such name": an answer, the same next time
+ * (so kept by the resolver and not retried), unlike a resolver that could not be reached.
+ */
+export const NO_SUCH_NAME_CODES: ReadonlySet<string> = new Set([
+  'ENOTFOUND',
+  'EAI_NONAME',
+  'EAI_NODATA',
+]);
+
 /** Turns a failed host name lookup into a `DNSLookupError` for the connection to `address`. */
 export function dnsLookupErrorFrom(error: unknown, address: string): DNSLookupError {
-  switch (systemErrorCode(error)) {
-    case 'ENOTFOUND':
-    case 'EAI_NONAME':
-    case 'EAI_NODATA':
-      return new DNSLookupError('host name not found', { address, cause: error });
-    default:
-      return new DNSLookupError(`host name lookup failed: ${describeSystemError(error)}`, {
-        address,
-        cause: error,
-      });
+  const code = systemErrorCode(error);
+  if (code !== undefined && NO_SUCH_NAME_CODES.has(code)) {
+    return new DNSLookupError('host name not found', { address, cause: error });
   }
+  return new DNSLookupError(`host name lookup failed: ${describeSystemError(error)}`, {
+    address,
+    cause: error,
+  });
 }
 
 /** Turns the error that ended an open connection into a `ConnectionLost`. */

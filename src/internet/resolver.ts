@@ -3,6 +3,7 @@
 import type * as dns from 'node:dns';
 import { createRequire } from 'node:module';
 import * as net from 'node:net';
+import { NO_SUCH_NAME_CODES, systemErrorCode } from './errors.js';
 import type { IReactorTime } from './interfaces.js';
 
 export type LookupFunction = net.LookupFunction;
@@ -33,13 +34,6 @@ export const HOST_ANSWER_SECONDS = 60;
 
 /** How many names' answers are kept at most; past it, the oldest is forgotten. */
 export const HOST_ANSWER_LIMIT = 10_000;
-
-/**
- * Failures that are answers ("no such name"), kept like addresses. Any other failure (a
- * resolver that could not be reached, a process out of descriptors) fails only the connections
- * that shared that lookup, and the next connection asks again.
- */
-const NO_SUCH_NAME = new Set(['ENOTFOUND', 'EAI_NONAME', 'EAI_NODATA']);
 
 /**
  * `localhost` is always loopback (RFC 6761), but many /etc/hosts files list only one of
@@ -162,7 +156,15 @@ export class HostResolver {
     }
     answer.expiresSeconds = this.#clock.seconds() + HOST_ANSWER_SECONDS;
     const kept = this.#answers.get(answer.host) === answer;
-    if (kept && answer.addresses === undefined && !NO_SUCH_NAME.has(errorCode(answer.error))) {
+    // A "no such name" failure is an answer, kept like addresses. Any other (a resolver that
+    // could not be reached, a process out of descriptors) fails only the connections that
+    // shared the lookup, and the next connection asks again.
+    const code = systemErrorCode(answer.error);
+    if (
+      kept &&
+      answer.addresses === undefined &&
+      (code === undefined || !NO_SUCH_NAME_CODES.has(code))
+    ) {
       this.#answers.delete(answer.host);
     }
   }
@@ -183,11 +185,6 @@ function hostAddresses(addresses: unknown): HostAddress[] {
     if (family === 4 || family === 6) found.push({ address: address as string, family });
   }
   return found;
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null | undefined)?.code;
-  return typeof code === 'string' ? code : '';
 }
 
 /** What a lookup that answered with no address at all amounts to. */

@@ -17,6 +17,7 @@ import {
   systemErrorCode,
   UserCancelledError,
 } from './errors.js';
+import { buildProtocolOrNull, callHook, type HookArg, type HookName, THREW } from './hooks.js';
 import type {
   Address,
   ConnectOptions,
@@ -61,39 +62,6 @@ export interface OwnedResource {
   shutdown(): void;
 }
 
-/** The names of `T`'s methods, optional ones included. */
-type HookName<T> = {
-  [K in keyof T]-?: NonNullable<T[K]> extends (...args: never[]) => unknown ? K : never;
-}[keyof T] &
-  string;
-type HookArg<F, N extends number> = F extends (...args: infer P) => unknown ? P[N] : never;
-type HookResult<F> = F extends (...args: never[]) => infer R ? R : never;
-
-/** What `callHook` returns when the hook threw (the exception has been reported). */
-const THREW: unique symbol = Symbol('threw');
-
-/**
- * Calls `target[hook](a, b)` and returns what it returns; an exception it throws is reported
- * through `reporter` as coming from `Class.hook`, and THREW is returned instead. Every call
- * into a protocol, producer or factory goes through here. The hook is named rather than wrapped
- * in a closure, so guarding a call allocates nothing.
- */
-function callHook<T extends object, K extends HookName<T>>(
-  reporter: ErrorReporter,
-  target: T,
-  hook: K,
-  a?: HookArg<T[K], 0>,
-  b?: HookArg<T[K], 1>,
-): HookResult<T[K]> | typeof THREW {
-  try {
-    const method = target[hook] as (this: T, a: unknown, b: unknown) => HookResult<T[K]>;
-    return method.call(target, a, b);
-  } catch (error) {
-    reporter(error, `${target.constructor.name}.${hook}`);
-    return THREW;
-  }
-}
-
 /**
  * Gives a new connection its protocol from `factory`. A factory that refuses (null) or throws
  * still gets its one connectionLost: a bare protocol runs the connection and it is aborted.
@@ -104,8 +72,7 @@ function startProtocol(
   peer: Address,
   reporter: ErrorReporter,
 ): void {
-  const built = callHook(reporter, factory, 'buildProtocol', peer);
-  const protocol = built === THREW ? null : built;
+  const protocol = buildProtocolOrNull(reporter, factory, peer);
   transport.start(protocol ?? new Protocol());
   if (protocol === null) transport.abortConnection();
 }
@@ -510,8 +477,11 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
       this.#factoryStarted = true;
       callHook(this.#owner.reportError, this.#factory, 'doStart');
     }
+    const before = this.#attempt;
     callHook(this.#owner.reportError, this.#factory, 'startedConnecting', this);
-    if (this.state !== 'connecting') return; // startedConnecting gave up
+    // startedConnecting gave up; or it did and clientConnectionFailed's connect() is under way,
+    // which leaves the state 'connecting' too but has its own attempt.
+    if (this.state !== 'connecting' || this.#attempt !== before) return;
 
     const attempt = ++this.#attempt;
     this.#candidates = undefined;

@@ -664,8 +664,11 @@ export async function* poemsAsCompleted(
     wake = undefined;
     resume?.();
   };
+  /** Results pushed so far: when the source fails, the count still to yield before throwing. */
+  let delivered = 0;
   const push = (result: PoemResult): void => {
     finished.push(result);
+    delivered++;
     wakeUp();
   };
   const queue = new PoetryQueue(options);
@@ -695,6 +698,8 @@ export async function* poemsAsCompleted(
           wakeUp();
         },
         (error: unknown) => {
+          // addFrom rejects only once every address taken has its result pushed.
+          total = delivered;
           sourceError = error;
           failed = true;
           sourceDone = true;

@@ -1,6 +1,6 @@
 // Retrying a failed fetch as Twisted's ReconnectingClientFactory does: which failures, how long to wait.
 
-import { systemErrorCode } from '../internet/errors.js';
+import { NO_SUCH_NAME_CODES, systemErrorCode } from '../internet/errors.js';
 import { checkDelay } from '../internet/limits.js';
 
 /** The first wait before a retry, unless told otherwise. */
@@ -122,14 +122,6 @@ const RETRYABLE_SYSTEM_CODES: ReadonlySet<string> = new Set([
   'EAI_AGAIN',
 ]);
 
-/** A host name lookup that answered "no such name": asking again gives the same answer. */
-const NAME_NOT_FOUND: ReadonlySet<string> = new Set([
-  'ENOTFOUND',
-  'EAI_NONAME',
-  'EAI_NODATA',
-  'EAI_FAIL',
-]);
-
 function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null | undefined)?.code;
   return typeof code === 'string' ? code : undefined;
@@ -151,7 +143,8 @@ export function isRetryable(error: unknown): boolean {
       return codeOf((error as Error).cause) === 'ERR_CONNECTION_LOST';
     case 'ERR_DNS_LOOKUP': {
       const system = systemErrorCode((error as Error).cause);
-      return system !== undefined && !NAME_NOT_FOUND.has(system);
+      // "No such name", or a resolver's non-recoverable failure: asking again gives the same.
+      return system !== undefined && !NO_SUCH_NAME_CODES.has(system) && system !== 'EAI_FAIL';
     }
     case 'ERR_CONNECT': {
       const system = systemErrorCode((error as Error).cause);

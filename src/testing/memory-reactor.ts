@@ -13,9 +13,11 @@ import {
   ReactorNotRunningError,
   UserCancelledError,
 } from '../internet/errors.js';
+import { buildProtocolOrNull, callHook } from '../internet/hooks.js';
 import type {
   Address,
   ConnectOptions,
+  ErrorReporter,
   IClientFactory,
   IConnector,
   IDelayedCall,
@@ -55,6 +57,10 @@ export class MemoryConnector implements IConnector {
   readonly readBuffer: Uint8Array | undefined;
   #timeoutCall: IDelayedCall | undefined = undefined;
   #factoryStarted = false;
+  /** Counts connect() calls that went past startedConnecting, as the TCP connector does. */
+  #attempt = 0;
+  /** The reactor's reportError, for `callHook`. */
+  readonly #report: ErrorReporter;
   /** The in-memory connection `flush()` made, while it lasts. */
   #pair: LoopbackPair | undefined = undefined;
 
@@ -66,6 +72,7 @@ export class MemoryConnector implements IConnector {
     readBuffer?: Uint8Array,
   ) {
     this.#reactor = reactor;
+    this.#report = reactor.reporter;
     this.#destination = destination;
     this.factory = factory;
     this.timeoutSeconds = timeout;
@@ -85,10 +92,14 @@ export class MemoryConnector implements IConnector {
     this.state = 'connecting';
     if (!this.#factoryStarted) {
       this.#factoryStarted = true;
-      this.#callFactory(() => this.factory.doStart(), 'doStart');
+      callHook(this.#report, this.factory, 'doStart');
     }
-    this.#callFactory(() => this.factory.startedConnecting(this), 'startedConnecting');
-    if (this.timeoutSeconds > 0 && this.state === 'connecting') {
+    const before = this.#attempt;
+    callHook(this.#report, this.factory, 'startedConnecting', this);
+    // As the TCP connector: startedConnecting gave up, or a connect() under it has its own attempt.
+    if (this.state !== 'connecting' || this.#attempt !== before) return;
+    this.#attempt++;
+    if (this.timeoutSeconds > 0) {
       this.#timeoutCall = this.#reactor.callLater(this.timeoutSeconds, () => {
         this.#timeoutCall = undefined;
         this.fail(
@@ -120,44 +131,31 @@ export class MemoryConnector implements IConnector {
     this.#cancelTimeout();
     this.state = 'connected';
     const server = port.getHost();
-    const reactor = this.#reactor;
-    const protocol = buildOrBare(this.factory, server, reactor);
-    const serverProtocol = buildOrBare(port.factory, client, reactor);
-    this.protocol = protocol.protocol;
-    const pair = new LoopbackPair(serverProtocol.protocol, protocol.protocol, {
+    const protocol = buildProtocolOrNull(this.#report, this.factory, server);
+    const serverProtocol = buildProtocolOrNull(this.#report, port.factory, client);
+    this.protocol = protocol ?? new Protocol();
+    const pair = new LoopbackPair(serverProtocol ?? new Protocol(), this.protocol, {
       serverAddress: server,
       clientAddress: client,
       ...(chunkSize === undefined ? {} : { chunkSize }),
       ...(this.readBuffer === undefined ? {} : { clientReadBuffer: this.readBuffer }),
-      reportError: (error, where) => reactor.reportError(error, where),
+      reportError: this.#report,
       onLost: (side, reason) => {
         if (side === 'client') this.#pairLost(reason);
       },
     });
     this.#pair = pair;
     this.transport = pair.clientTransport;
-    if (protocol.refused) pair.clientTransport.abortConnection();
-    if (serverProtocol.refused) pair.serverTransport.abortConnection();
+    if (protocol === null) pair.clientTransport.abortConnection();
+    if (serverProtocol === null) pair.serverTransport.abortConnection();
     return pair;
   }
 
   #pairLost(reason: Error): void {
     this.#pair = undefined;
     this.state = 'disconnected';
-    this.#callFactory(
-      () => this.factory.clientConnectionLost(this, reason),
-      'clientConnectionLost',
-    );
+    callHook(this.#report, this.factory, 'clientConnectionLost', this, reason);
     this.#stopFactoryUnlessRetrying();
-  }
-
-  /** Calls a factory hook as the TCP connector does: an exception is reported, not raised. */
-  #callFactory(fn: () => void, hook: string): void {
-    try {
-      fn();
-    } catch (error) {
-      this.#reactor.reportError(error, `${this.factory.constructor.name}.${hook}`);
-    }
   }
 
   /** For tests only: the connection is made; returns the protocol the factory built. */
@@ -178,10 +176,7 @@ export class MemoryConnector implements IConnector {
     if (this.state !== 'connecting') throw new Error(`cannot fail while ${this.state}`);
     this.#cancelTimeout();
     this.state = 'disconnected';
-    this.#callFactory(
-      () => this.factory.clientConnectionFailed(this, reason),
-      'clientConnectionFailed',
-    );
+    callHook(this.#report, this.factory, 'clientConnectionFailed', this, reason);
     this.#stopFactoryUnlessRetrying();
   }
 
@@ -192,10 +187,7 @@ export class MemoryConnector implements IConnector {
     if (this.state !== 'connected') throw new Error(`cannot lose a connection while ${this.state}`);
     this.state = 'disconnected';
     this.protocol!.connectionLost(reason);
-    this.#callFactory(
-      () => this.factory.clientConnectionLost(this, reason),
-      'clientConnectionLost',
-    );
+    callHook(this.#report, this.factory, 'clientConnectionLost', this, reason);
     this.#stopFactoryUnlessRetrying();
   }
 
@@ -203,7 +195,7 @@ export class MemoryConnector implements IConnector {
   #stopFactoryUnlessRetrying(): void {
     if (this.state !== 'disconnected' || !this.#factoryStarted) return;
     this.#factoryStarted = false;
-    this.#callFactory(() => this.factory.doStop(), 'doStop');
+    callHook(this.#report, this.factory, 'doStop');
   }
 
   #cancelTimeout(): void {
@@ -222,8 +214,16 @@ export class MemoryPort implements IListeningPort {
   readonly #host: Address;
   readonly factory: IProtocolFactory;
   readonly options: ListenOptions;
+  readonly #report: ErrorReporter;
 
-  constructor(host: Address, factory: IProtocolFactory, options: ListenOptions) {
+  /** `report`: where an exception from the factory's hooks goes (the reactor's reportError). */
+  constructor(
+    host: Address,
+    factory: IProtocolFactory,
+    options: ListenOptions,
+    report: ErrorReporter = rethrow,
+  ) {
+    this.#report = report;
     this.#host = host;
     this.factory = factory;
     this.options = options;
@@ -236,7 +236,7 @@ export class MemoryPort implements IListeningPort {
   async stopListening(): Promise<void> {
     if (!this.listening) return;
     this.listening = false;
-    this.factory.doStop();
+    callHook(this.#report, this.factory, 'doStop');
   }
 
   /** For tests only: a reader connects; returns the protocol and its transport. */
@@ -343,9 +343,9 @@ export class MemoryReactor extends Clock implements IReactor {
         address: formatAddress(host.host, host.port),
       });
     }
-    const listening = new MemoryPort(host, factory, options);
+    const listening = new MemoryPort(host, factory, options, this.reporter);
     this.tcpServers.push(listening);
-    factory.doStart();
+    callHook(this.reporter, factory, 'doStart');
     return listening;
   }
 
@@ -420,6 +420,14 @@ export class MemoryReactor extends Clock implements IReactor {
   reportError(error: unknown, where: string): void {
     this.errors.push({ error, where });
   }
+
+  /** `reportError` as a function of its own, for the guarded calls into factories and protocols. */
+  readonly reporter: ErrorReporter = (error, where) => this.reportError(error, where);
+}
+
+/** A MemoryPort made by hand, with no reactor to report to: a hook's exception is raised. */
+function rethrow(error: unknown): never {
+  throw error;
 }
 
 function sameAddress(a: Address, b: Address): boolean {
@@ -437,24 +445,4 @@ function reaches(destination: Address, listening: Address): boolean {
     (want === 'localhost' && LOOPBACK_HOSTS.has(have)) ||
     (have === 'localhost' && LOOPBACK_HOSTS.has(want))
   );
-}
-
-/**
- * Builds a protocol as the TCP adapter does: a factory that refuses (null) or throws still gets
- * a connection, run by a bare protocol and aborted at once.
- */
-function buildOrBare(
-  factory: IProtocolFactory,
-  addr: Address,
-  reactor: MemoryReactor,
-): { protocol: IProtocol; refused: boolean } {
-  let protocol: IProtocol | null = null;
-  try {
-    protocol = factory.buildProtocol(addr);
-  } catch (error) {
-    reactor.reportError(error, `${factory.constructor.name}.buildProtocol`);
-  }
-  return protocol === null
-    ? { protocol: new Protocol(), refused: true }
-    : { protocol, refused: false };
 }

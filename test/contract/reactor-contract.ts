@@ -128,6 +128,41 @@ export function describeReactorContract(implementation: ContractImplementation):
         ]);
       });
 
+      it('makes one connection, not two, when startedConnecting gives up and clientConnectionFailed retries', async () => {
+        class GivesUpOnce extends RecordingClientFactory {
+          #starts = 0;
+          override startedConnecting(connector: IConnector): void {
+            super.startedConnecting(connector);
+            if (++this.#starts === 1) connector.stopConnecting();
+          }
+        }
+        const serverFactory = new RecordingServerFactory();
+        const listening = await world.reactor.listenTCP(0, serverFactory, {
+          interface: world.host,
+        });
+        const factory = new GivesUpOnce();
+        factory.onFailed = (connector, reason) => {
+          if (reason instanceof UserCancelledError) connector.connect();
+        };
+        const client = new RecordingProtocol();
+        factory.make = () => client;
+        world.reactor.connectTCP(world.host, listening.getHost().port, factory, { timeout: 5 });
+        await world.settle(client.made);
+        await world.settle(serverFactory.connected);
+        // A second attempt would show as a second connection, or as a timer left to fire.
+        world.advance(10);
+        await world.idle();
+        expect(serverFactory.protocols).toHaveLength(1);
+        expect(factory.protocols).toHaveLength(1);
+        expect(world.reported).toEqual([]);
+        expect(factory.log.slice(0, 4)).toEqual([
+          'startFactory',
+          'startedConnecting (connecting)',
+          'clientConnectionFailed UserCancelledError (disconnected)',
+          'startedConnecting (connecting)',
+        ]);
+      });
+
       it('reports an exception thrown by a factory hook, and still stops the factory', async () => {
         class Throwing extends RecordingClientFactory {
           override clientConnectionFailed(connector: IConnector, reason: Error): void {
@@ -277,6 +312,27 @@ export function describeReactorContract(implementation: ContractImplementation):
         made.transport!.write('hello?');
         expect((await world.settle(early.outcome)).reason).toBeInstanceOf(ConnectionDone);
         expect(made.text()).toBe('still here');
+      });
+
+      it('reports an exception thrown by its factory’s doStart or doStop, and still listens and stops', async () => {
+        class Throwing extends RecordingServerFactory {
+          override doStart(): void {
+            super.doStart();
+            throw new Error('doStart failed');
+          }
+          override doStop(): void {
+            super.doStop();
+            throw new Error('doStop failed');
+          }
+        }
+        const serverFactory = new Throwing();
+        const listening = await world.reactor.listenTCP(0, serverFactory, {
+          interface: world.host,
+        });
+        expect(listening.getHost().port).toBeGreaterThan(0);
+        await listening.stopListening();
+        expect(world.reported).toEqual(['Throwing.doStart', 'Throwing.doStop']);
+        expect(serverFactory.log).toEqual(['startFactory', 'stopFactory']);
       });
 
       it('rejects with CannotListenError when the port is in use', async () => {

@@ -186,3 +186,57 @@ describe('get-poetry --jsonl', () => {
     expect(server.connections).toBeLessThan(20_000);
   });
 });
+
+describe('get-poetry --from - on a pipe its writer keeps open', () => {
+  /**
+   * Starts `get-poetry --from - --jsonl`, writes one address and leaves its standard input open;
+   * once the first record is out, `stop` ends the run. Resolves to whether the process exited
+   * by itself, before the test gave up waiting (10 s) and closed its standard input.
+   */
+  async function exitsWithInputOpen(
+    stop: (child: ReturnType<typeof spawn>, address: string) => void,
+  ) {
+    const server = await startPoetryPeer('Still listening.\n');
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    delete env.FORCE_COLOR;
+    const child = spawn(process.execPath, [cliPath('get-poetry'), '--from', '-', '--jsonl'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env,
+    });
+    children.add(child);
+    child.stdin.on('error', () => {});
+    child.stdout.on('error', () => {});
+    child.stdin.write(`${server.address}\n`);
+    let stopped = false;
+    child.stdout.on('data', () => {
+      if (!stopped) {
+        stopped = true;
+        stop(child, server.address);
+      }
+    });
+    const exited = new Promise<boolean>((resolve) => child.on('exit', () => resolve(true)));
+    let giveUp: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<boolean>((resolve) => {
+      giveUp = setTimeout(() => resolve(false), 10_000);
+    });
+    const byItself = await Promise.race([exited, gaveUp]);
+    clearTimeout(giveUp);
+    child.stdin.end();
+    await exited;
+    children.delete(child);
+    return byItself;
+  }
+
+  it('exits on SIGINT without waiting for another line', async () => {
+    expect(await exitsWithInputOpen((child) => child.kill('SIGINT'))).toBe(true);
+  });
+
+  it('exits when its reader goes away, without waiting for another line', async () => {
+    const readerGone = (child: ReturnType<typeof spawn>, address: string): void => {
+      // What `head -1` does; the next record written finds the pipe closed.
+      child.stdout!.destroy();
+      child.stdin!.write(`${address}\n`);
+    };
+    expect(await exitsWithInputOpen(readerGone)).toBe(true);
+  });
+});

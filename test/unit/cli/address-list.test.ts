@@ -1,5 +1,6 @@
 // Reading --from lists: lines split across chunks of any size, comments, CRLF, bad lines by number.
 
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
   AddressLineReader,
@@ -9,6 +10,8 @@ import {
 } from '../../../src/cli/address-list.js';
 import { UsageError } from '../../../src/cli/command.js';
 import type { Address } from '../../../src/internet/interfaces.js';
+import { PoetryQueue } from '../../../src/poetry/fetch.js';
+import { MemoryReactor } from '../../../src/testing/memory-reactor.js';
 
 /** `text` as chunks of `size` bytes. */
 function chunksOf(text: string | Buffer, size: number): Buffer[] {
@@ -183,6 +186,33 @@ describe('AddressStream', () => {
     await stream.return();
     expect(closed).toBe(true);
     expect(await stream.next()).toEqual({ done: true, value: undefined });
+  });
+});
+
+describe('AddressStream over a Readable that stays open', () => {
+  it('destroys the stream on return() while a next() waits for a line', async () => {
+    const input = new PassThrough();
+    input.write('10.0.0.1:1\n');
+    const stream = new AddressStream(input, 'stdin');
+    expect(await stream.next()).toEqual({ done: false, value: { host: '10.0.0.1', port: 1 } });
+    const waiting = stream.next();
+    await stream.return();
+    expect(input.destroyed).toBe(true);
+    expect(await waiting).toEqual({ done: true, value: undefined });
+  });
+
+  it('is destroyed when the queue reading it is cancelled while it waits for a line', async () => {
+    const input = new PassThrough();
+    input.write('10.0.0.1:1\n');
+    const reactor = new MemoryReactor();
+    const queue = new PoetryQueue({ reactor, concurrency: 4 });
+    const done = queue.addFrom(new AddressStream(input, 'stdin'), () => {});
+    // The first address is taken once its connect is recorded; the next read then waits.
+    while (reactor.tcpClients.length === 0) await new Promise(setImmediate);
+    await new Promise(setImmediate);
+    queue.cancel(new Error('interrupted'));
+    await done;
+    expect(input.destroyed).toBe(true);
   });
 });
 

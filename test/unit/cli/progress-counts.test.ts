@@ -57,4 +57,24 @@ describe('CountsProgress', () => {
     Object.assign(counts, { poems: 123_456_789, bytes: 987_654_321, running: 10_000 });
     expect(progress.line()).toHaveLength(29);
   });
+
+  it('never draws a line wider than the terminal with failures in colour, and keeps them red', () => {
+    const colors = picocolors.createColors(true);
+    const stream = new FakeTerminal();
+    stream.columns = 40;
+    const counts: RunCounts = {
+      poems: 123_456,
+      failures: 12_345,
+      bytes: 987_654_321,
+      running: 512,
+    };
+    const progress = new CountsProgress(() => counts, { stream, clock: new Clock(), colors });
+    const line = progress.line();
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: colour codes are what is taken out
+    const visible = line.replace(/\x1b\[[0-9;]*m/g, '');
+    expect(visible).toBe('135,801 done, 12,345 failed, 512 runnin');
+    expect(line).toContain(colors.red('12,345 failed'));
+    stream.columns = 21;
+    expect(progress.line()).toBe(`135,801 done, ${colors.red('12,345')}`);
+  });
 });

@@ -11,6 +11,8 @@ import {
   connectErrorFrom,
   DNSLookupError,
   describeSystemError,
+  dnsLookupErrorFrom,
+  NO_SUCH_NAME_CODES,
   PoetryNowError,
   TimeoutError,
 } from '../../../src/internet/errors.js';
@@ -67,5 +69,18 @@ describe('the error tree', () => {
   it('describes system errors in plain words', () => {
     expect(describeSystemError(systemError('ECONNRESET'))).toBe('connection reset by peer');
     expect(describeSystemError(new Error('odd'))).toBe('odd');
+  });
+});
+
+describe('dnsLookupErrorFrom', () => {
+  it('says "host name not found" for each no-such-name code, and names any other failure', () => {
+    for (const code of NO_SUCH_NAME_CODES) {
+      expect(dnsLookupErrorFrom(systemError(code), 'nowhere:1').message).toBe(
+        'nowhere:1: host name not found',
+      );
+    }
+    const other = dnsLookupErrorFrom(systemError('EAI_AGAIN'), 'nowhere:1');
+    expect(other).toBeInstanceOf(DNSLookupError);
+    expect(other.message).toMatch(/^nowhere:1: host name lookup failed: /);
   });
 });

@@ -171,6 +171,26 @@ describe('PoetryQueue and what throws around a fetch', () => {
     queue.close();
   });
 
+  it('frees the slot of a task whose sink cannot be made: with concurrency 1 the next starts', async () => {
+    const reactor = new MemoryReactor();
+    const queue = new PoetryQueue({
+      reactor,
+      concurrency: 1,
+      sink: (_address, index) => {
+        if (index === 0) throw new Error('disk full');
+        return new MemorySink();
+      },
+    });
+    const results: PoemResult[] = [];
+    queue.addAll(targets, (result) => results.push(result));
+    await settle();
+    expect(results.map((result) => result.status)).toEqual(['rejected']);
+    expect(reactor.tcpClients).toHaveLength(1);
+    expect(reactor.tcpClients[0]!.getDestination()).toMatchObject(targets[1]!);
+    queue.cancel();
+    queue.close();
+  });
+
   it('fails a task with ConnectError when the reactor throws from connectTCP', async () => {
     const reactor = new MemoryReactor();
     const thrown = new Error('no sockets in this reactor');

@@ -606,6 +606,27 @@ describe('fetchPoems and poemsAsCompleted with iterables', () => {
     expect(reactor.tcpClients[0]!.state).toBe('disconnected');
   });
 
+  it('poemsAsCompleted yields the results of the addresses before a malformed one, then throws', async () => {
+    const reactor = new MemoryReactor();
+    function* source(): Generator<string> {
+      yield '127.0.0.1:1';
+      yield '127.0.0.1:2';
+      yield 'nonsense';
+    }
+    const seen: string[] = [];
+    let thrown: unknown;
+    try {
+      for await (const result of poemsAsCompleted(source(), { reactor, concurrency: 4 })) {
+        seen.push(`${result.index} ${result.status}`);
+      }
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(InvalidAddressError);
+    // The two fetches running when the source failed were cancelled, and their results kept.
+    expect(seen).toEqual(['0 rejected', '1 rejected']);
+  });
+
   it('poemsAsCompleted reads an async iterable as results are consumed, fastest first', async () => {
     const reactor = new MemoryReactor();
     const source = pushedSource();
