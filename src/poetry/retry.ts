@@ -122,11 +122,6 @@ const RETRYABLE_SYSTEM_CODES: ReadonlySet<string> = new Set([
   'EAI_AGAIN',
 ]);
 
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
 /**
  * Whether a fetch that failed with `error` may be tried again: a refused, reset or broken
  * connection (a poem cut short by a `ConnectionLost`), a connect or idle timeout, a host name
@@ -134,13 +129,13 @@ function codeOf(error: unknown): string | undefined {
  * (a clean close), a sink failure, the total timeout, a cancel, or a code not known here.
  */
 export function isRetryable(error: unknown): boolean {
-  const code = codeOf(error);
+  const code = systemErrorCode(error);
   if (code === undefined) return false;
   if (RETRYABLE_CODES.has(code)) return true;
   switch (code) {
     case 'ERR_POEM_INCOMPLETE':
       // Cut short by the network, not by this side (a cap or a timeout has its own code).
-      return codeOf((error as Error).cause) === 'ERR_CONNECTION_LOST';
+      return systemErrorCode((error as Error).cause) === 'ERR_CONNECTION_LOST';
     case 'ERR_DNS_LOOKUP': {
       const system = systemErrorCode((error as Error).cause);
       // "No such name", or a resolver's non-recoverable failure: asking again gives the same.
