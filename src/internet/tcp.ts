@@ -156,7 +156,7 @@ export class TCPTransport implements ITransport, OwnedResource {
     // symbol), rather than closures per connection. 'drain' waits for a producer to need it.
     const socket = this.#socket as TransportSocket;
     socket[kTransport] = this;
-    // A socket reading into a caller's buffer (net's `onread`) calls onSocketRead instead.
+    // A socket reading into a caller's buffer (net's `onread`) goes through readInto instead.
     if (!this.#readsIntoBuffer) socket.on('data', TCPTransport.#onData);
     socket.on('end', TCPTransport.#onEnd);
     socket.on('close', TCPTransport.#onClose);
@@ -268,21 +268,14 @@ export class TCPTransport implements ITransport, OwnedResource {
   };
 
   /**
-   * net's `onread` callback, for a connector given a read buffer: the bytes are a view of that
-   * buffer, the protocol's only until dataReceived returns. For the connector only.
+   * Bytes that net's `onread` put in a connector's read buffer: a view of that buffer, the
+   * protocol's only until dataReceived returns. For the connector only, which calls it from its
+   * own `onread` callback: what `this` is inside that callback, Node's documentation does not say
+   * (Bun passes something else), so the socket is never asked for its transport there.
    */
-  static readonly onSocketRead = function socketRead(
-    this: TransportSocket,
-    bytesRead: number,
-    buffer: Uint8Array,
-  ): boolean {
-    // True: go on reading (false would pause the socket; the transport pauses it by name).
-    const transport = this[kTransport];
-    if (transport !== undefined) {
-      transport.#dataReceived(Buffer.from(buffer.buffer, buffer.byteOffset, bytesRead));
-    }
-    return true;
-  };
+  static readInto(transport: TCPTransport, bytesRead: number, buffer: Uint8Array): void {
+    transport.#dataReceived(Buffer.from(buffer.buffer, buffer.byteOffset, bytesRead));
+  }
 
   static readonly #onEnd = function socketEnd(this: TransportSocket): void {
     this[kTransport].#ended();
@@ -560,6 +553,13 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     if (connector !== undefined) connector.#connected(this as net.Socket);
   };
 
+  /** net's `onread` callback for this connector's sockets; `true` goes on reading. */
+  readonly #onRead = (bytesRead: number, buffer: Uint8Array): boolean => {
+    const transport = this.#transport;
+    if (transport !== undefined) TCPTransport.readInto(transport, bytesRead, buffer);
+    return true;
+  };
+
   readonly #onTimeout = (): void => {
     this.#timeoutCall = undefined;
     if (this.state !== 'connecting') return;
@@ -630,7 +630,7 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
         // Reads land in the caller's buffer, and go to the transport without a 'data' event.
         ...(readBuffer === undefined
           ? {}
-          : { onread: { buffer: readBuffer, callback: TCPTransport.onSocketRead } }),
+          : { onread: { buffer: readBuffer, callback: this.#onRead } }),
       });
     } catch (error) {
       // Bad arguments throw synchronously; report them the way every other failure arrives.
