@@ -133,6 +133,10 @@ export {
 } from './poetry/server-source.js';
 export { FileSink, type PoemSink, type PoemSinkListener } from './poetry/sink.js';
 export {
+  type EventLoopSample,
+  EventLoopSampler,
+  type EventLoopSamplerOptions,
+  readTimelineRuns,
   renderTimeline,
   renderTimelineHtml,
   renderTimelineSvg,
@@ -140,7 +144,9 @@ export {
   type TimelineFormat,
   type TimelineOptions,
   TimelineRecorder,
+  type TimelineRecorderOptions,
   type TimelineRun,
+  type TimelineRuns,
   type TimelineSummary,
   timelineFormatOf,
 } from './timeline/index.js';

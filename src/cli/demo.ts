@@ -16,7 +16,7 @@ import { EXIT_FAILURE, EXIT_OK, runCommand } from './command.js';
 import { describeFailure } from './get-poetry-report.js';
 import { ProgressRenderer } from './progress.js';
 import { colorsFor } from './terminal.js';
-import { TimelineRecorder, writeTimeline } from './timeline-file.js';
+import { TimelineRecorder, writeTimelineRuns } from './timeline-file.js';
 
 /** The bundled poems and the pace each server sends its poem at. */
 const SERVERS = [
@@ -44,10 +44,13 @@ void runCommand('demo', async () => {
   const serverReactor = new Reactor();
   const servers: PoetryServer[] = [];
   const addresses: Address[] = [];
+  // Each lane of the picture names the poem it fetched: its title, the poem's first line.
+  const poemTitles: string[] = [];
   try {
     out(colors.bold('Three poetry servers, each sending its poem slowly:\n'));
     for (const { file, numBytes, delaySeconds } of SERVERS) {
       const poem = await readFile(new URL(file, poemsFolder));
+      poemTitles.push(poem.toString('utf8').split('\n', 1)[0]!.trim() || file);
       const server = await servePoetry(serverReactor, new BufferPoemSource(poem), {
         port: 0,
         interface: '127.0.0.1',
@@ -67,16 +70,27 @@ void runCommand('demo', async () => {
     const clientReactor = new Reactor();
     const labels = addresses.map(({ host, port }) => formatAddress(host, port));
     out(colors.bold('\nFetching all three at once, with callbacks, on one event loop...\n'));
-    const recorder = new TimelineRecorder(clientReactor, labels);
+    // Both runs are recorded, with the thread that ran them, to be drawn on one time scale.
+    const recordTogether = new TimelineRecorder(clientReactor, labels, {
+      title: 'All at once, on one event loop (the asynchronous model)',
+      laneNames: poemTitles,
+      eventLoop: true,
+    });
     const together = await withProgress(clientReactor, labels, (onEvent) =>
-      fetchTogether(clientReactor, addresses, recorder.tee(onEvent)),
+      fetchTogether(clientReactor, addresses, recordTogether.tee(onEvent)),
     );
-    const timelineRun = recorder.finish();
+    const togetherRun = recordTogether.finish();
     out(`  ${roundUp(together)}\n`);
     out(colors.bold('Now the blocking way: one poem after another...\n'));
+    const recordApart = new TimelineRecorder(clientReactor, labels, {
+      title: 'One after another (the synchronous model)',
+      laneNames: poemTitles,
+      eventLoop: true,
+    });
     const apart = await withProgress(clientReactor, labels, (onEvent) =>
-      fetchOneAfterAnother(clientReactor, addresses, onEvent),
+      fetchOneAfterAnother(clientReactor, addresses, recordApart.tee(onEvent)),
     );
+    const apartRun = recordApart.finish();
     out(`  ${roundUp(apart)}\n`);
 
     together.poems.forEach((poem, index) => {
@@ -96,8 +110,18 @@ void runCommand('demo', async () => {
         "were heard. That is the reactor's whole trick.\n",
     );
     const timelineFile = join(tmpdir(), 'poetry-now-demo-timeline.html');
-    out(`\nThe picture of it: ${await writeTimeline(timelineFile, timelineRun)}\n`);
-    out('Open it in a browser and hover over a chunk.\n');
+    // The lesson's two figures, the synchronous model above the asynchronous one.
+    await writeTimelineRuns(
+      timelineFile,
+      [apartRun, togetherRun],
+      'Three slow poems, fetched two ways',
+    );
+    const threads = apartRun.eventLoop !== undefined ? ', and the one thread under each' : '';
+    out(`\nThe picture of both runs, on one time scale${threads}: ${timelineFile}\n`);
+    out(
+      'Open it in a browser and hover over a chunk, or over the thread: it was busy only in\n' +
+        'slivers (this one process runs the servers too), and waited the rest of the time.\n',
+    );
     return together.errors.length + apart.errors.length === 0 ? EXIT_OK : EXIT_FAILURE;
   } finally {
     await Promise.all(servers.map((server) => server.shutdown(0)));

@@ -45,6 +45,10 @@ export interface GetPoetryOptions {
   jsonl?: boolean;
   output?: string;
   timeline?: string;
+  /** A timeline file to draw this run into, below the runs it already holds. */
+  timelineAppend?: string;
+  /** The run's heading in its timeline. */
+  timelineTitle?: string;
   /** A file of addresses, one a line (`-`: standard input), read after the arguments. */
   from?: string;
 }
@@ -93,6 +97,12 @@ cancel. The poem is fetched whole again; what a failed try received is dropped
 (with --output, its file too). --timeout bounds all tries together, and Ctrl-C
 stops a wait at once. --verbose prints each retry, the live display shows
 "retry N", and --json/--jsonl give each result's "attempts".
+
+Timelines: --timeline FILE draws the run (a lane per address, and one for the
+event loop's thread); --timeline-append FILE draws it below the runs FILE holds,
+so two runs compare on one time scale:
+  get-poetry --timeline-append cmp.html --concurrency 1 10000 10001 10002
+  get-poetry --timeline-append cmp.html 10000 10001 10002
 
 Exit status: 0 when every address gave a poem, 1 when any failed, 2 for a usage
 error, 130 when interrupted (Ctrl-C), 141 when standard output closed under
@@ -185,6 +195,15 @@ export function getPoetryProgram(): Command {
       'after the run, draw its timeline into FILE (.svg, or .html to hover chunks)',
       parseTimelinePath,
     )
+    .addOption(
+      new Option(
+        '--timeline-append <file>',
+        'as --timeline, but draw this run below the runs FILE already holds (one time scale)',
+      )
+        .argParser(parseTimelinePath)
+        .conflicts('timeline'),
+    )
+    .option('--timeline-title <text>', "this run's heading in its timeline")
     .addHelpText('after', AFTER_HELP);
 }
 

@@ -166,12 +166,22 @@ export async function runGetPoetry(
     : undefined;
   let onEvent: FetchEventListener | undefined = progress?.onEvent;
   if (options.verbose) onEvent = verboseListener(stderr);
+  const timelinePath = options.timeline ?? options.timelineAppend;
   // Loaded only when asked for: drawing is no part of fetching.
-  const timeline = options.timeline === undefined ? undefined : await import('./timeline-file.js');
-  // A timeline that cannot be written should stop the run before it starts, not after.
-  if (options.timeline !== undefined) await timeline?.checkWritable(options.timeline);
+  const timeline = timelinePath === undefined ? undefined : await import('./timeline-file.js');
+  // A timeline that cannot be written (or added to) stops the run before it starts, not after.
+  let timelineBefore: Awaited<ReturnType<NonNullable<typeof timeline>['readTimelineFile']>> = [];
+  if (timeline !== undefined && timelinePath !== undefined) {
+    if (options.timelineAppend === undefined) await timeline.checkWritable(timelinePath);
+    else timelineBefore = await timeline.readTimelineFile(timelinePath);
+  }
   const recorder =
-    timeline === undefined ? undefined : new timeline.TimelineRecorder(io.reactor, labels);
+    timeline === undefined
+      ? undefined
+      : new timeline.TimelineRecorder(io.reactor, labels, {
+          title: options.timelineTitle ?? runTitle(options.concurrency, count),
+          eventLoop: true,
+        });
   if (recorder !== undefined) onEvent = recorder.tee(onEvent);
   // Without the list in hand, the timeline's lanes are named as the addresses are taken.
   const laneLabels: string[] = [];
@@ -212,10 +222,10 @@ export async function runGetPoetry(
   let timelineWritten = true;
   let finished: TimelineRun | undefined;
   const writeTimelineFile = async (): Promise<void> => {
-    if (timeline === undefined || finished === undefined || options.timeline === undefined) return;
+    if (timeline === undefined || finished === undefined || timelinePath === undefined) return;
     const run = labels === undefined ? { ...finished, addresses: laneLabels } : finished;
     try {
-      stderr.write(`${await timeline.writeTimeline(options.timeline, run)}\n`);
+      stderr.write(`${await timeline.writeTimeline(timelinePath, run, timelineBefore)}\n`);
     } catch (error) {
       timelineWritten = false;
       stderr.write(`get-poetry: ${escapeControlCharacters((error as Error).message)}\n`);
@@ -315,6 +325,15 @@ export async function runGetPoetry(
 
   if (interrupted) return EXIT_INTERRUPTED;
   return timelineWritten ? status : EXIT_FAILURE;
+}
+
+/** A run's heading in its timeline: how many fetches ran at once, so two runs compare. */
+function runTitle(concurrency: number, count: number | undefined): string {
+  const addresses =
+    count === undefined ? '' : `${count} ${count === 1 ? 'address' : 'addresses'}, `;
+  if (concurrency === 1) return `${addresses}one after another (--concurrency 1)`;
+  if (count !== undefined && concurrency >= count) return `${addresses}all at once`;
+  return `${addresses}at most ${concurrency} at a time (--concurrency ${concurrency})`;
 }
 
 /** Every address of a list after `first`, read whole (for a run that keeps every result). */

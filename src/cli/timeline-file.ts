@@ -1,10 +1,12 @@
-// Writing a run's timeline to the file a user named, for get-poetry --timeline and the demo.
+// Writing a run's timeline to the file a user named, for get-poetry --timeline and the demo, and
+// reading back the runs a timeline file keeps, for get-poetry --timeline-append.
 
 import { constants } from 'node:fs';
-import { access, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { describeSystemError } from '../internet/errors.js';
 import {
+  readTimelineRuns,
   renderTimeline,
   summarizeTimeline,
   type TimelineRun,
@@ -21,27 +23,69 @@ export async function checkWritable(path: string): Promise<void> {
 }
 
 /**
- * Draws `run` into `path` (SVG or HTML by its extension) and returns the sentence that says so:
- * `timeline of 5 addresses (3 poems, 2 failed, 44 chunks over 1.00 s) written to run.html`.
- * Throws an Error whose message names the file and the reason when it cannot be written.
+ * The runs the timeline file at `path` keeps, to draw a new run below them; none when there is
+ * no such file yet. Throws an Error naming the file and the reason when it cannot be read, is
+ * not a timeline, or its folder cannot be written to: all before anything is fetched.
  */
-export async function writeTimeline(path: string, run: TimelineRun): Promise<string> {
+export async function readTimelineFile(path: string): Promise<TimelineRun[]> {
+  await checkWritable(path);
+  let markup: string;
+  try {
+    markup = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new Error(`cannot read the timeline in ${path}: ${describeSystemError(error)}`);
+  }
+  try {
+    return readTimelineRuns(markup);
+  } catch (error) {
+    throw new Error(`cannot add a run to ${path}: ${(error as Error).message}`);
+  }
+}
+
+const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Draws `run` into `path` (SVG or HTML by its extension), below the runs in `before` if any,
+ * and returns the sentence that says so:
+ * `timeline of 5 addresses (3 poems, 2 failed, 44 chunks over 1.00 s) written to run.html`,
+ * ending in `(run 2 of 2)` when there were runs before. Throws an Error whose message names the
+ * file and the reason when it cannot be written.
+ */
+export async function writeTimeline(
+  path: string,
+  run: TimelineRun,
+  before: readonly TimelineRun[] = [],
+): Promise<string> {
+  const runs = [...before, run];
+  await writeTimelineRuns(path, runs);
+  const s = summarizeTimeline(run);
+  const failed = s.failed === 0 ? '' : `, ${s.failed} failed`;
+  const which = runs.length === 1 ? '' : ` (run ${runs.length} of ${runs.length})`;
+  return (
+    `timeline of ${count(s.addresses, 'address', 'addresses')} ` +
+    `(${count(s.poems, 'poem', 'poems')}${failed}, ${count(s.chunks, 'chunk', 'chunks')} ` +
+    `over ${s.durationSeconds.toFixed(2)} s) written to ${path}${which}`
+  );
+}
+
+/**
+ * Draws `runs` into `path`, one above the other on one time scale. Throws an Error whose message
+ * names the file and the reason when it cannot be written.
+ */
+export async function writeTimelineRuns(
+  path: string,
+  runs: readonly TimelineRun[],
+  title?: string,
+): Promise<void> {
   const format = timelineFormatOf(path);
   if (format === undefined)
     throw new Error(`cannot draw a timeline into ${path}: not .svg or .html`);
   try {
-    await writeFile(path, renderTimeline(run, format));
+    await writeFile(path, renderTimeline(runs, format, title === undefined ? {} : { title }));
   } catch (error) {
     throw new Error(`cannot write the timeline to ${path}: ${describeSystemError(error)}`);
   }
-  const s = summarizeTimeline(run);
-  const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
-  const failed = s.failed === 0 ? '' : `, ${s.failed} failed`;
-  return (
-    `timeline of ${count(s.addresses, 'address', 'addresses')} ` +
-    `(${count(s.poems, 'poem', 'poems')}${failed}, ${count(s.chunks, 'chunk', 'chunks')} ` +
-    `over ${s.durationSeconds.toFixed(2)} s) written to ${path}`
-  );
 }
 
 export { TimelineRecorder } from '../timeline/index.js';

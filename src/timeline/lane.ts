@@ -32,6 +32,11 @@ import {
   titleOf,
 } from './svg.js';
 
+/** The lane's name and address, as its label and its chunks' details show them. */
+export function laneTitle(lane: Lane): string {
+  return lane.name === undefined ? lane.label : `${oneLine(lane.name)} · ${lane.label}`;
+}
+
 /** Segments and markers for one lane's events, each attempt drawn from its own events. */
 function drawLaneEvents(
   lane: Lane,
@@ -165,12 +170,12 @@ function drawChunk(
   const lines =
     mark.chunks === 1
       ? [
-          lane.label,
+          laneTitle(lane),
           `${formatCount(mark.bytes)} bytes at ${sec(mark.fromSeconds)} s`,
           `chunk ${formatCount(mark.ordinal)}, ${formatCount(mark.totalBytes)} bytes so far`,
         ]
       : [
-          lane.label,
+          laneTitle(lane),
           `${formatCount(mark.chunks)} chunks, ${formatCount(mark.bytes)} bytes`,
           `${sec(mark.fromSeconds)}–${sec(mark.toSeconds)} s`,
         ];
@@ -223,6 +228,7 @@ export function drawLane(
   const chunkCount = lane.chunks.length;
   out.push(
     `<g class="lane" data-lane="${lane.index}" data-address="${escapeXml(lane.label)}" ` +
+      (lane.name === undefined ? '' : `data-name="${escapeXml(lane.name)}" `) +
       `data-outcome="${lane.outcome}" data-chunks="${chunkCount}">`,
   );
   if (position % 2 === 0) {
@@ -230,8 +236,9 @@ export function drawLane(
       `<rect class="stripe" x="${MARGIN / 2}" y="${px(top)}" width="${px(layout.width - MARGIN)}" height="${LANE_HEIGHT}"/>`,
     );
   }
-  const label = truncate(oneLine(lane.label), layout.labelChars);
-  const labelTitle = label === lane.label ? '' : titleOf(lane.label);
+  const whole = laneTitle(lane);
+  const label = truncate(oneLine(whole), layout.labelChars);
+  const labelTitle = label === whole ? '' : titleOf(whole);
   out.push(
     `<text class="label mono" x="${MARGIN}" y="${px(top + 18)}">${labelTitle}${escapeXml(label)}</text>`,
   );

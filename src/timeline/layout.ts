@@ -4,8 +4,12 @@ import { oneLine } from './escape.js';
 import { type TimeScale, timeScale } from './scale.js';
 
 export const MARGIN = 16;
-const HEADER_HEIGHT = 60;
+export const HEADER_HEIGHT = 60;
 const AXIS_HEIGHT = 26;
+/** A run's own title and summary, above its axis, when several runs share the picture. */
+export const RUN_HEADING_HEIGHT = 44;
+/** Between one run's last row (or bottom axis) and the next run's heading. */
+const RUN_GAP = 12;
 export const LANE_HEIGHT = 28;
 /** Where segments and markers sit and chunk marks rise from, below a lane's top. */
 export const BASELINE = 20;
@@ -40,25 +44,40 @@ export interface Layout {
   readonly labelChars: number;
   readonly plotX0: number;
   readonly plotX1: number;
+  /** Where the run's heading starts, when it has one (several runs in one picture). */
+  readonly runTop: number;
   readonly lanesTop: number;
   readonly lanesDrawn: number;
-  /** Bottom of the lanes and of the summary or empty row. */
+  /** The event loop thread's row, below the lanes and the summary row, when there is one. */
+  readonly threadTop: number | undefined;
+  /** Bottom of the lanes, of the summary or empty row, and of the thread's row. */
   readonly lanesBottom: number;
   readonly bottomAxis: boolean;
   readonly legendTop: number;
   readonly scale: TimeScale;
 }
 
+/** Where a run goes when several share the picture, and what it has besides its lanes. */
+export interface RunPlacement {
+  /** The run's top; default: right below the picture's header, with no heading of its own. */
+  readonly runTop?: number;
+  /** The run has a heading of its own (its title and summary) above its axis. */
+  readonly heading?: boolean;
+  /** The run has a row for the event loop thread below its lanes. */
+  readonly threadLane?: boolean;
+}
+
 /**
  * The layout for lanes labelled `labels` (one row each), a summary row when `hiddenLanes` are
  * left out, and a run of `durationSeconds`. The picture is `widthPixels` wide, or wider when
- * the labels leave the plot too little room.
+ * the labels leave the plot too little room. `placement` puts the run below another one.
  */
 export function layoutOf(
   labels: readonly string[],
   hiddenLanes: number,
   widthPixels: number,
   durationSeconds: number,
+  placement: RunPlacement = {},
 ): Layout {
   const labelChars = Math.min(
     MAX_LABEL_CHARS,
@@ -68,9 +87,11 @@ export function layoutOf(
   const width = Math.max(widthPixels, Math.ceil(plotX0 + MIN_PLOT_WIDTH + OUTCOME_WIDTH + MARGIN));
   const plotX1 = width - MARGIN - OUTCOME_WIDTH;
   const scale = timeScale(durationSeconds, plotX0 + PLOT_PADDING, plotX1 - PLOT_PADDING);
-  const lanesTop = HEADER_HEIGHT + AXIS_HEIGHT;
+  const runTop = placement.runTop ?? HEADER_HEIGHT;
+  const lanesTop = runTop + (placement.heading === true ? RUN_HEADING_HEIGHT : 0) + AXIS_HEIGHT;
   const rows = Math.max(1, labels.length) + (hiddenLanes > 0 ? 1 : 0);
-  const lanesBottom = lanesTop + rows * LANE_HEIGHT;
+  const threadTop = placement.threadLane === true ? lanesTop + rows * LANE_HEIGHT : undefined;
+  const lanesBottom = lanesTop + (rows + (threadTop === undefined ? 0 : 1)) * LANE_HEIGHT;
   const bottomAxis = labels.length >= BOTTOM_AXIS_FROM_LANES;
   const legendTop = lanesBottom + (bottomAxis ? AXIS_HEIGHT : 6) + 10;
   return {
@@ -78,13 +99,20 @@ export function layoutOf(
     labelChars,
     plotX0,
     plotX1,
+    runTop,
     lanesTop,
     lanesDrawn: labels.length,
+    threadTop,
     lanesBottom,
     bottomAxis,
     legendTop,
     scale,
   };
+}
+
+/** Where the run after the one laid out in `layout` starts. */
+export function nextRunTop(layout: Layout): number {
+  return layout.legendTop - 10 + RUN_GAP;
 }
 
 /** The top of row `position` (lane `position`, or the summary row after the lanes). */
@@ -125,9 +153,12 @@ export function layoutLegend(
   return { items, notesTop, bottom: notesTop + notes * NOTE_LINE };
 }
 
-/** The picture's height: to the legend's bottom, or lower where the last lane's details hang. */
+/**
+ * The picture's height: to the legend's bottom, or lower where the details of the last run's
+ * last row (a lane's, or the thread's) hang.
+ */
 export function pictureHeight(layout: Layout, legend: LegendLayout): number {
-  return Math.ceil(
-    Math.max(legend.bottom + MARGIN / 2, rowTop(layout, layout.lanesDrawn) + DETAILS_HEIGHT + 6),
-  );
+  const lastRowBottom =
+    layout.threadTop === undefined ? rowTop(layout, layout.lanesDrawn) : layout.lanesBottom;
+  return Math.ceil(Math.max(legend.bottom + MARGIN / 2, lastRowBottom + DETAILS_HEIGHT + 6));
 }

@@ -10,9 +10,27 @@ export interface LegendItem {
   readonly text: string;
 }
 
-/** The items, the chunk's saying how many bytes the tallest mark stands for. */
-export function legendItems(maxBytes: number): LegendItem[] {
+/**
+ * The items, the chunk's saying how many bytes the tallest mark stands for; with `threads`, the
+ * thread lane's too.
+ */
+export function legendItems(maxBytes: number, threads = false): LegendItem[] {
   const tallest = maxBytes > 0 ? `; tallest ${plural(maxBytes, 'byte', 'bytes')}` : '';
+  const thread: LegendItem[] = threads
+    ? [
+        {
+          symbol: (x, y) =>
+            `<rect class="thread-track" x="${svg.px(x)}" y="${svg.px(y - 7)}" width="20" height="12"/>` +
+            [3, 9, 5]
+              .map(
+                (h, i) =>
+                  `<rect class="thread-busy" x="${svg.px(x + 2 + i * 6)}" y="${svg.px(y + 5 - h)}" width="4" height="${h}"/>`,
+              )
+              .join(''),
+          text: 'thread busy running callbacks (taller: busier); pale: waiting',
+        },
+      ]
+    : [];
   return [
     {
       symbol: (x, y) =>
@@ -40,6 +58,7 @@ export function legendItems(maxBytes: number): LegendItem[] {
     { symbol: (x, y) => svg.firstByteMarker(x + 9, y - 4), text: 'first byte' },
     { symbol: (x, y) => svg.doneMarker(x + 9, y), text: 'poem complete' },
     { symbol: (x, y) => svg.failedMarker(x + 9, y), text: 'failed, with the reason' },
+    ...thread,
   ];
 }
 
@@ -52,10 +71,18 @@ export function legendNotes(
   marksPerLane: number,
   lanesDrawn: number,
   lanes: number,
+  { runs = 1, threads = false }: { runs?: number; threads?: boolean } = {},
 ): string[] {
   const notes = [
-    'Time in seconds since the run started; one lane per address, in the order given. Hover a chunk for its details.',
+    runs > 1
+      ? 'Time in seconds since each run started, one scale for all runs; one lane per address, in the order given. Hover a chunk for its details.'
+      : 'Time in seconds since the run started; one lane per address, in the order given. Hover a chunk for its details.',
   ];
+  if (threads) {
+    notes.push(
+      "The event loop thread runs every callback; a bar shows how busy it was then (Node's event-loop utilisation). Hover a bar for the milliseconds.",
+    );
+  }
   if (grouped) {
     notes.push(
       `Lanes with more than ${formatCount(marksPerLane)} chunks draw neighbouring chunks as one mark (hover it for how many).`,

@@ -1,23 +1,34 @@
 // Draws a recorded run as a timeline: pure functions from a TimelineRun to SVG or HTML text.
 
+import { embeddedRuns } from './embed.js';
 import { escapeXml, oneLine } from './escape.js';
-import { formatCount, plural } from './format.js';
-import { drawLane } from './lane.js';
+import { dataSeconds, formatCount, plural } from './format.js';
+import { drawLane, laneTitle } from './lane.js';
 import {
+  HEADER_HEIGHT,
   type Layout,
   layoutLegend,
   layoutOf,
   MARGIN,
+  nextRunTop,
   OUTCOME_GAP,
   PLOT_PADDING,
   pictureHeight,
   rowTop,
 } from './layout.js';
 import { drawLegend, legendItems, legendNotes } from './legend.js';
-import { chunkMarks, defaultMarksPerLane } from './marks.js';
-import { lanesOf, runSpan, summarizeLanes, type TimelineRun, type TimelineSummary } from './run.js';
+import { type ChunkMark, chunkMarks, defaultMarksPerLane } from './marks.js';
+import {
+  type Lane,
+  lanesOf,
+  runSpan,
+  summarizeLanes,
+  type TimelineRun,
+  type TimelineSummary,
+} from './run.js';
 import { PAGE_STYLE, TIMELINE_STYLE } from './style.js';
 import { line, text } from './svg.js';
+import { drawThreadLane } from './thread-lane.js';
 
 /** Lanes drawn before the rest are summarised in one row. */
 export const DEFAULT_MAX_LANES = 200;
@@ -50,8 +61,9 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 }
 
 /** The heading, on one line; the SVG's and the HTML page's title too. */
-function headingOf(options: TimelineOptions): string {
-  return oneLine(options.title ?? 'Poetry timeline');
+function headingOf(options: TimelineOptions, only?: TimelineRun): string {
+  if (options.title !== undefined) return oneLine(options.title);
+  return oneLine(only?.title === undefined ? 'Poetry timeline' : `Poetry timeline: ${only.title}`);
 }
 
 /** The ticks' grid lines from `gridTop` to `gridBottom`, and their labels at `labelY`. */
@@ -81,61 +93,50 @@ function subheading(summary: TimelineSummary, drawn: number): string {
   return parts.join(' · ');
 }
 
-/** The SVG markup; `standalone` adds the XML declaration and namespace a .svg file needs. */
-function renderSvg(run: TimelineRun, options: TimelineOptions, standalone: boolean): string {
-  const maxLanes = positiveInteger('maxLanes', options.maxLanes, DEFAULT_MAX_LANES);
-  const title = headingOf(options);
-  const lanes = lanesOf(run);
-  const span = runSpan(run);
-  const summary = summarizeLanes(lanes, span);
-  const drawn = lanes.slice(0, maxLanes);
-  const hidden = lanes.slice(maxLanes);
-  const marksPerLane = positiveInteger(
-    'maxChunkMarksPerLane',
-    options.maxChunkMarksPerLane,
-    defaultMarksPerLane(drawn.length),
-  );
-  const layout = layoutOf(
-    drawn.map((lane) => lane.label),
-    hidden.length,
-    positiveInteger('widthPixels', options.widthPixels, DEFAULT_WIDTH_PIXELS),
-    span.durationSeconds,
-  );
-  const { width, plotX0, plotX1, lanesTop, lanesBottom, bottomAxis } = layout;
+/** One run as drawn: its lanes, those drawn, its layout and its chunk marks. */
+interface RunPlan {
+  readonly run: TimelineRun;
+  readonly lanes: Lane[];
+  readonly drawn: Lane[];
+  readonly hidden: Lane[];
+  readonly span: { startSeconds: number; durationSeconds: number };
+  readonly summary: TimelineSummary;
+  layout: Layout;
+  marks: ChunkMark[][];
+}
 
-  const allMarks = drawn.map((lane) =>
-    chunkMarks(lane.chunks, span.startSeconds, layout.scale, marksPerLane),
-  );
-  let maxBytes = 0;
-  for (const marks of allMarks) for (const mark of marks) maxBytes = Math.max(maxBytes, mark.bytes);
-  const grouped = allMarks.some((marks, i) => marks.length < drawn[i]!.chunks.length);
+/** The runs to draw: one, or several one above the other (none draws an empty picture). */
+export type TimelineRuns = TimelineRun | readonly TimelineRun[];
 
-  const items = legendItems(maxBytes);
-  const notes = legendNotes(grouped, marksPerLane, drawn.length, lanes.length);
-  const legend = layoutLegend(
-    items.map((item) => item.text),
-    notes.length,
-    layout,
-  );
-  const description = subheading(summary, drawn.length);
-  const height = pictureHeight(layout, legend);
+function runsOf(runs: TimelineRuns): readonly TimelineRun[] {
+  if (Array.isArray(runs)) return runs.length === 0 ? [{ addresses: [], events: [] }] : runs;
+  return [runs as TimelineRun];
+}
+
+/** The heading of run `index` when several share the picture. */
+function runTitle(run: TimelineRun, index: number): string {
+  return oneLine(run.title ?? `Run ${index + 1}`);
+}
+
+/** A run's axis, its empty or summary row, its thread lane and its lanes, last lane first. */
+function drawRun(plan: RunPlan, index: number, several: boolean, maxBytes: number): string {
+  const { layout, drawn, hidden, span, run } = plan;
+  const { plotX0, plotX1, lanesTop, lanesBottom, bottomAxis } = layout;
   const endSeconds = span.startSeconds + span.durationSeconds;
-
-  const out: string[] = [];
-  if (standalone) out.push('<?xml version="1.0" encoding="UTF-8"?>\n');
-  const namespace = standalone ? ' xmlns="http://www.w3.org/2000/svg"' : '';
+  const out: string[] = [
+    `<g class="run" data-run="${index}" data-title="${escapeXml(runTitle(run, index))}" ` +
+      `data-lanes="${plan.lanes.length}" data-duration-seconds="${dataSeconds(span.durationSeconds)}">`,
+  ];
+  if (several) {
+    out.push(
+      '<g class="run-heading">',
+      text('run-title', MARGIN, layout.runTop + 18, runTitle(run, index)),
+      text('run-summary', MARGIN, layout.runTop + 36, subheading(plan.summary, drawn.length)),
+      '</g>',
+    );
+  }
+  const threadBottom = layout.threadTop === undefined ? lanesBottom : layout.threadTop;
   out.push(
-    `<svg${namespace} class="timeline" width="${width}" height="${height}" ` +
-      `viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="timeline-title timeline-desc" ` +
-      `data-lanes="${lanes.length}" data-lanes-drawn="${drawn.length}" data-chunks="${summary.chunks}">`,
-    `<title id="timeline-title">${escapeXml(title)}</title>`,
-    `<desc id="timeline-desc">${escapeXml(description)}</desc>`,
-    `<style>${TIMELINE_STYLE}</style>`,
-    `<rect class="background" width="${width}" height="${height}"/>`,
-    '<g class="header">',
-    text('heading', MARGIN, 28, title),
-    text('subheading', MARGIN, 48, description),
-    '</g>',
     '<g class="axis">',
     text('column', MARGIN, lanesTop - 9, 'address'),
     text('column', plotX1 + OUTCOME_GAP, lanesTop - 9, 'result'),
@@ -167,14 +168,140 @@ function renderSvg(run: TimelineRun, options: TimelineOptions, standalone: boole
       '</g>',
     );
   }
-  out.push(drawLegend(items, notes, legend));
+  // The thread's row is below the lanes, so the lanes' hover details hang over it: it goes first.
+  if (layout.threadTop !== undefined && run.eventLoop !== undefined) {
+    out.push(
+      drawThreadLane(
+        run.eventLoop,
+        index,
+        threadBottom,
+        layout,
+        span.startSeconds,
+        span.durationSeconds,
+      ),
+    );
+  }
   // Last lane first: each lane's hover details hang over the lanes below it, so those must be
   // painted before it (SVG has no z-index).
   out.push('<g class="lanes">');
   for (let i = drawn.length - 1; i >= 0; i--) {
-    out.push(drawLane(drawn[i]!, i, allMarks[i]!, layout, span.startSeconds, endSeconds, maxBytes));
+    out.push(
+      drawLane(drawn[i]!, i, plan.marks[i]!, layout, span.startSeconds, endSeconds, maxBytes),
+    );
   }
-  out.push('</g>', '</svg>');
+  out.push('</g>', '</g>');
+  return out.join('');
+}
+
+/** The SVG markup; `standalone` adds the XML declaration and namespace a .svg file needs. */
+function renderSvg(runs: TimelineRuns, options: TimelineOptions, standalone: boolean): string {
+  const maxLanes = positiveInteger('maxLanes', options.maxLanes, DEFAULT_MAX_LANES);
+  const widthPixels = positiveInteger('widthPixels', options.widthPixels, DEFAULT_WIDTH_PIXELS);
+  const all = runsOf(runs);
+  const several = all.length > 1;
+  const plans = all.map((run) => {
+    const lanes = lanesOf(run);
+    const span = runSpan(run);
+    return {
+      run,
+      lanes,
+      drawn: lanes.slice(0, maxLanes),
+      hidden: lanes.slice(maxLanes),
+      span,
+      summary: summarizeLanes(lanes, span),
+    };
+  });
+  const title = headingOf(options, several ? undefined : all[0]);
+  // One time scale for every run, each counted from its own start, so lengths compare.
+  const durationSeconds = Math.max(0, ...plans.map((plan) => plan.span.durationSeconds));
+  const labels = plans.flatMap((plan) => plan.drawn.map(laneTitle));
+  const drawnCount = plans.reduce((n, plan) => n + plan.drawn.length, 0);
+  const marksPerLane = positiveInteger(
+    'maxChunkMarksPerLane',
+    options.maxChunkMarksPerLane,
+    defaultMarksPerLane(drawnCount),
+  );
+  let runTop = HEADER_HEIGHT;
+  const laidOut: RunPlan[] = plans.map((plan) => {
+    const layout = layoutOf(labels, 0, widthPixels, durationSeconds);
+    const own = layoutOf(
+      plan.drawn.map(laneTitle),
+      plan.hidden.length,
+      layout.width,
+      durationSeconds,
+      {
+        runTop,
+        heading: several,
+        threadLane: plan.run.eventLoop !== undefined && plan.run.eventLoop.length > 0,
+      },
+    );
+    // Every run shares the widest run's columns.
+    const merged: Layout = {
+      ...own,
+      width: layout.width,
+      labelChars: layout.labelChars,
+      plotX0: layout.plotX0,
+      plotX1: layout.plotX1,
+      scale: layout.scale,
+    };
+    runTop = nextRunTop(merged);
+    const marks = plan.drawn.map((lane) =>
+      chunkMarks(lane.chunks, plan.span.startSeconds, merged.scale, marksPerLane),
+    );
+    return { ...plan, layout: merged, marks };
+  });
+  const last = laidOut.at(-1)!.layout;
+  const { width } = last;
+
+  let maxBytes = 0;
+  for (const plan of laidOut)
+    for (const marks of plan.marks)
+      for (const mark of marks) maxBytes = Math.max(maxBytes, mark.bytes);
+  const grouped = laidOut.some((plan) =>
+    plan.marks.some((marks, i) => marks.length < plan.drawn[i]!.chunks.length),
+  );
+  const threads = laidOut.some((plan) => plan.layout.threadTop !== undefined);
+  const lanesTotal = laidOut.reduce((n, plan) => n + plan.lanes.length, 0);
+  const items = legendItems(maxBytes, threads);
+  const notes = legendNotes(grouped, marksPerLane, drawnCount, lanesTotal, {
+    runs: laidOut.length,
+    threads,
+  });
+  const legend = layoutLegend(
+    items.map((item) => item.text),
+    notes.length,
+    last,
+  );
+  const description = several
+    ? `${laidOut.length} runs, one above the other, on one time scale (each from its own start)`
+    : subheading(laidOut[0]!.summary, laidOut[0]!.drawn.length);
+  const height = pictureHeight(last, legend);
+  const chunks = laidOut.reduce((n, plan) => n + plan.summary.chunks, 0);
+
+  const out: string[] = [];
+  if (standalone) out.push('<?xml version="1.0" encoding="UTF-8"?>\n');
+  const namespace = standalone ? ' xmlns="http://www.w3.org/2000/svg"' : '';
+  out.push(
+    `<svg${namespace} class="timeline" width="${width}" height="${height}" ` +
+      `viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="timeline-title timeline-desc" ` +
+      `data-runs="${laidOut.length}" data-lanes="${lanesTotal}" data-lanes-drawn="${drawnCount}" data-chunks="${chunks}">`,
+    `<title id="timeline-title">${escapeXml(title)}</title>`,
+    `<desc id="timeline-desc">${escapeXml(description)}</desc>`,
+    embeddedRuns(all),
+    `<style>${TIMELINE_STYLE}</style>`,
+    `<rect class="background" width="${width}" height="${height}"/>`,
+    '<g class="header">',
+    text('heading', MARGIN, 28, title),
+    text('subheading', MARGIN, 48, description),
+    '</g>',
+  );
+  out.push(drawLegend(items, notes, legend));
+  // Last run first, for the same reason as its lanes: the details of one run's last row hang
+  // over the top of the run below.
+  for (let i = laidOut.length - 1; i >= 0; i--) {
+    out.push(drawRun(laidOut[i]!, i, several, maxBytes));
+  }
+  out.push('</svg>');
   return out.join('');
 }
 
@@ -183,21 +310,28 @@ function renderSvg(run: TimelineRun, options: TimelineOptions, standalone: boole
  * labelled with the address), a time axis in seconds from the start, a mark per chunk at the
  * moment it arrived (its height proportional to its size; its `<title>` and, on hover, a box
  * give time, bytes and address), markers for connected, first byte and done, each failure with
- * its reason, and a legend. Past `maxLanes` addresses, one row counts the rest. Pure: the same
- * run gives the same text. Throws RangeError for a bad option.
+ * its reason, and a legend. Past `maxLanes` addresses, one row counts the rest. A run with
+ * `eventLoop` samples gets a lane for the event loop's thread under its fetches: how much of
+ * each interval it spent running callbacks (hover for the milliseconds).
+ *
+ * Given several runs, draws them one above the other, each under its `title`, on one time scale
+ * (each counted from its own start), so their lengths compare at a glance. The runs are kept in
+ * the file as data (see `readTimelineRuns`), so a later run can be drawn beside them. Pure: the
+ * same runs give the same text. Throws RangeError for a bad option.
  */
-export function renderTimelineSvg(run: TimelineRun, options: TimelineOptions = {}): string {
-  return `${renderSvg(run, options, true)}\n`;
+export function renderTimelineSvg(runs: TimelineRuns, options: TimelineOptions = {}): string {
+  return `${renderSvg(runs, options, true)}\n`;
 }
 
 /**
  * The timeline of a run as a self-contained HTML page: the SVG of `renderTimelineSvg` inline,
- * with CSS only (no script, no font or anything else from the network). A chunk's details show
- * when the pointer is over it.
+ * with CSS only (no script, no font or anything else from the network). A chunk's details, and
+ * a thread slice's, show when the pointer is over it.
  */
-export function renderTimelineHtml(run: TimelineRun, options: TimelineOptions = {}): string {
-  const title = headingOf(options);
-  const svg = renderSvg(run, options, false);
+export function renderTimelineHtml(runs: TimelineRuns, options: TimelineOptions = {}): string {
+  const all = runsOf(runs);
+  const title = headingOf(options, all.length === 1 ? all[0] : undefined);
+  const svg = renderSvg(runs, options, false);
   return [
     '<!doctype html>',
     '<html lang="en">',
@@ -217,11 +351,11 @@ export function renderTimelineHtml(run: TimelineRun, options: TimelineOptions = 
 
 /** The timeline in `format`. */
 export function renderTimeline(
-  run: TimelineRun,
+  runs: TimelineRuns,
   format: TimelineFormat,
   options: TimelineOptions = {},
 ): string {
-  return format === 'svg' ? renderTimelineSvg(run, options) : renderTimelineHtml(run, options);
+  return format === 'svg' ? renderTimelineSvg(runs, options) : renderTimelineHtml(runs, options);
 }
 
 /** The format a file name asks for by its extension (`.svg`, `.html`, `.htm`), if any. */

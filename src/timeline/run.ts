@@ -1,6 +1,7 @@
 // A recorded run (addresses and their fetch events) sorted into lanes, one per address.
 
 import type { ChunkEvent, FailedEvent, FetchEvent } from '../poetry/events.js';
+import type { EventLoopSample } from './event-loop.js';
 
 /** What a timeline is drawn from: everything a `TimelineRecorder` collected. */
 export interface TimelineRun {
@@ -15,6 +16,18 @@ export interface TimelineRun {
   readonly startSeconds?: number | undefined;
   /** When the run ended, on the same clock. Default: the latest event. */
   readonly endSeconds?: number | undefined;
+  /** What the run shows, as its heading: "One after another", say. */
+  readonly title?: string | undefined;
+  /**
+   * What lane n fetched, drawn beside its address (a poem's title, say); undefined for a lane
+   * with only its address.
+   */
+  readonly laneNames?: readonly (string | undefined)[] | undefined;
+  /**
+   * How busy the event loop's thread was, interval by interval, on the events' clock (see
+   * `EventLoopSampler`); drawn as a lane of its own under the fetches.
+   */
+  readonly eventLoop?: readonly EventLoopSample[] | undefined;
 }
 
 /** How a lane's fetch ended: its last `done` or `failed` event, or neither yet. */
@@ -26,6 +39,8 @@ export interface Lane {
   readonly index: number;
   /** The address as given, or as the events name it. */
   readonly label: string;
+  /** What it fetched (see `TimelineRun.laneNames`), if named. */
+  readonly name: string | undefined;
   readonly events: FetchEvent[];
   readonly chunks: ChunkEvent[];
   outcome: LaneOutcome;
@@ -55,10 +70,11 @@ export interface TimelineSummary {
   readonly durationSeconds: number;
 }
 
-function newLane(index: number, label: string): Lane {
+function newLane(index: number, label: string, name?: string): Lane {
   return {
     index,
     label,
+    name: name === undefined || name === '' ? undefined : name,
     events: [],
     chunks: [],
     outcome: 'unfinished',
@@ -72,14 +88,16 @@ function newLane(index: number, label: string): Lane {
  * carry (in index order), labelled with the address the events name.
  */
 export function lanesOf(run: TimelineRun): Lane[] {
-  const lanes = run.addresses.map((address, index) => newLane(index, address));
+  const lanes = run.addresses.map((address, index) =>
+    newLane(index, address, run.laneNames?.[index]),
+  );
   const extra = new Map<number, Lane>();
   for (const event of run.events) {
     let lane: Lane | undefined = lanes[event.index];
     if (lane === undefined) {
       lane = extra.get(event.index);
       if (lane === undefined) {
-        lane = newLane(event.index, event.address);
+        lane = newLane(event.index, event.address, run.laneNames?.[event.index]);
         extra.set(event.index, lane);
       }
     }
@@ -116,6 +134,12 @@ export function runSpan(run: TimelineRun): { startSeconds: number; durationSecon
   for (const event of run.events) {
     if (event.seconds < first) first = event.seconds;
     if (event.seconds > last) last = event.seconds;
+  }
+  // The thread's samples belong to the run too: a run whose fetches all failed at once may have
+  // kept the thread busy for a while after.
+  for (const sample of run.eventLoop ?? []) {
+    if (sample.fromSeconds < first) first = sample.fromSeconds;
+    if (sample.toSeconds > last) last = sample.toSeconds;
   }
   const startSeconds = run.startSeconds ?? (Number.isFinite(first) ? first : 0);
   let endSeconds = run.endSeconds ?? last;

@@ -35,6 +35,17 @@ export const TIMELINE_STYLE = [
   '.timeline .details-text{font-size:11px}',
   '.timeline .summary-row text,.timeline .empty-row text{fill:#333;font-style:italic}',
   '.timeline .note{fill:#555;font-size:11.5px}',
+  '.timeline .run-title{font-size:15px;font-weight:600}',
+  '.timeline .run-summary{fill:#444}',
+  '.timeline .thread-stripe{fill:#f6f1e7}',
+  '.timeline .thread-track{fill:#e8e1d3}',
+  '.timeline .thread-busy{fill:#b35900}',
+  '.timeline .thread-hit{fill:transparent}',
+  '.timeline .thread-slice:hover .thread-busy{fill:#5c2e00}',
+  '.timeline .thread-slice:hover .thread-hit{fill:#d9cbb0}',
+  '.timeline .thread-outcome{fill:#7a3d00}',
+  '.timeline .thread-slice .details{display:none;pointer-events:none}',
+  '.timeline .thread-slice:hover .details{display:inline}',
 ].join('');
 
 /** The HTML page around the picture: a plain frame, nothing from the network. */

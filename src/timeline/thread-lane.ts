@@ -1,0 +1,162 @@
+// The event loop thread's lane: how much of each interval the one thread spent running callbacks.
+
+import { escapeXml } from './escape.js';
+import type { EventLoopSample } from './event-loop.js';
+import { dataSeconds, sec } from './format.js';
+import {
+  BASELINE,
+  DETAILS_HEIGHT,
+  DETAILS_LINE,
+  LANE_HEIGHT,
+  type Layout,
+  MARGIN,
+  MARK_MAX_HEIGHT,
+  OUTCOME_GAP,
+  SMALL_MONO_CHAR,
+} from './layout.js';
+import { px, text, titleOf } from './svg.js';
+
+/** The narrowest slice drawn, in pixels: finer samples are summed into slices this wide. */
+const SLICE_PIXELS = 4;
+export const THREAD_LABEL = 'event loop thread';
+
+/** One drawn slice of the lane: one sample, or neighbouring samples summed. */
+export interface ThreadSlice {
+  /** Seconds since the start of the run. */
+  readonly fromSeconds: number;
+  readonly toSeconds: number;
+  /** Seconds of the slice the thread spent running callbacks. */
+  readonly busySeconds: number;
+}
+
+/**
+ * The slices to draw for `samples`, times counted from `startSeconds`: one per sample while they
+ * are no more than `maxSlices`, else the axis cut into `maxSlices` equal bins, each the sum of
+ * the samples that start in it.
+ */
+export function threadSlices(
+  samples: readonly EventLoopSample[],
+  startSeconds: number,
+  domainSeconds: number,
+  maxSlices: number,
+): ThreadSlice[] {
+  const relative = samples.map((sample) => ({
+    fromSeconds: sample.fromSeconds - startSeconds,
+    toSeconds: sample.toSeconds - startSeconds,
+    busySeconds: sample.busySeconds,
+  }));
+  if (relative.length <= maxSlices) return relative;
+  const binSeconds = domainSeconds / maxSlices;
+  const bins = new Map<number, { fromSeconds: number; toSeconds: number; busySeconds: number }>();
+  for (const sample of relative) {
+    const bin = Math.min(maxSlices - 1, Math.max(0, Math.floor(sample.fromSeconds / binSeconds)));
+    const slice = bins.get(bin);
+    if (slice === undefined) bins.set(bin, { ...sample });
+    else {
+      slice.toSeconds = Math.max(slice.toSeconds, sample.toSeconds);
+      slice.busySeconds += sample.busySeconds;
+    }
+  }
+  return [...bins.entries()].sort((a, b) => a[0] - b[0]).map(([, slice]) => slice);
+}
+
+/** `seconds` in milliseconds, to a tenth. */
+function ms(seconds: number): string {
+  return `${(seconds * 1000).toFixed(1)} ms`;
+}
+
+/** A fraction as a whole percentage, never "0%" for a little and never "100%" for a lot. */
+function percent(part: number, whole: number): string {
+  if (!(whole > 0)) return '0%';
+  const value = (part / whole) * 100;
+  if (value > 0 && value < 1) return '<1%';
+  if (value < 100 && value > 99) return '>99%';
+  return `${Math.round(value)}%`;
+}
+
+/**
+ * The thread's lane of run `runIndex`, its row's top at `top`: a pale track over the run where
+ * the thread waited, and a bar per slice whose height is the share of the slice it spent busy
+ * (a `<title>` and, on hover, a box give the slice's time and its milliseconds in callbacks).
+ */
+export function drawThreadLane(
+  samples: readonly EventLoopSample[],
+  runIndex: number,
+  top: number,
+  layout: Layout,
+  startSeconds: number,
+  durationSeconds: number,
+): string {
+  const { scale } = layout;
+  const y = top + BASELINE;
+  const plotPixels = scale.x(scale.domainSeconds) - scale.x(0);
+  const slices = threadSlices(
+    samples,
+    startSeconds,
+    scale.domainSeconds,
+    Math.max(1, Math.floor(plotPixels / SLICE_PIXELS)),
+  );
+  let busy = 0;
+  let total = 0;
+  for (const slice of slices) {
+    busy += slice.busySeconds;
+    total += slice.toSeconds - slice.fromSeconds;
+  }
+  const out: string[] = [
+    `<g class="thread-lane" data-run="${runIndex}" data-samples="${samples.length}" ` +
+      `data-busy-seconds="${dataSeconds(busy)}" data-seconds="${dataSeconds(total)}">`,
+    titleOf(
+      `${THREAD_LABEL}: busy running callbacks ${ms(busy)} of ${ms(total)} (${percent(busy, total)}), waiting the rest`,
+    ),
+    `<rect class="thread-stripe" x="${MARGIN / 2}" y="${px(top)}" width="${px(layout.width - MARGIN)}" height="${LANE_HEIGHT}"/>`,
+    text('label mono thread-label', MARGIN, top + 18, THREAD_LABEL),
+    text(
+      'outcome thread-outcome',
+      layout.plotX1 + OUTCOME_GAP,
+      top + 18,
+      `busy ${percent(busy, total)}`,
+    ),
+    `<rect class="thread-track" x="${px(scale.x(0))}" y="${px(y - MARK_MAX_HEIGHT)}" ` +
+      `width="${px(scale.x(durationSeconds) - scale.x(0))}" height="${MARK_MAX_HEIGHT}"/>`,
+  ];
+  for (const slice of slices) out.push(drawSlice(slice, top, layout));
+  out.push('</g>');
+  return out.join('');
+}
+
+function drawSlice(slice: ThreadSlice, top: number, layout: Layout): string {
+  const { scale } = layout;
+  const y = top + BASELINE;
+  const x0 = scale.x(slice.fromSeconds);
+  const width = Math.max(1, scale.x(slice.toSeconds) - x0);
+  const length = slice.toSeconds - slice.fromSeconds;
+  const share = length > 0 ? Math.min(1, slice.busySeconds / length) : 0;
+  // Any work at all shows as a pixel, so a quiet slice and an idle one differ.
+  const height = slice.busySeconds > 0 ? Math.max(1.5, MARK_MAX_HEIGHT * share) : 0;
+  const when = `${sec(slice.fromSeconds)}–${sec(slice.toSeconds)} s`;
+  const callbacks = `in callbacks ${ms(slice.busySeconds)} of ${ms(length)} (${percent(slice.busySeconds, length)})`;
+  const lines = [THREAD_LABEL, when, callbacks];
+  const longest = Math.max(...lines.map((line) => Array.from(line).length));
+  const boxWidth = longest * SMALL_MONO_CHAR + 14;
+  const boxX = Math.max(MARGIN, Math.min(x0, layout.width - MARGIN - boxWidth));
+  const boxY = top + LANE_HEIGHT + 2;
+  const tspans = lines
+    .map(
+      (content, i) =>
+        `<tspan x="${px(boxX + 7)}" y="${px(boxY + 15 + i * DETAILS_LINE)}">${escapeXml(content)}</tspan>`,
+    )
+    .join('');
+  return (
+    `<g class="thread-slice" data-seconds="${dataSeconds(slice.fromSeconds)}" ` +
+    `data-to-seconds="${dataSeconds(slice.toSeconds)}" data-busy-seconds="${dataSeconds(slice.busySeconds)}">` +
+    titleOf(`${THREAD_LABEL}: ${when}, ${callbacks}`) +
+    `<rect class="thread-hit" x="${px(x0)}" y="${px(y - MARK_MAX_HEIGHT)}" width="${px(width)}" height="${MARK_MAX_HEIGHT}"/>` +
+    (height > 0
+      ? `<rect class="thread-busy" x="${px(x0)}" y="${px(y - height)}" width="${px(width)}" height="${px(height)}"/>`
+      : '') +
+    `<g class="details"><rect class="details-box" x="${px(boxX)}" y="${px(boxY)}" ` +
+    `width="${px(boxWidth)}" height="${DETAILS_HEIGHT}" rx="3"/>` +
+    `<text class="details-text mono">${tspans}</text></g>` +
+    '</g>'
+  );
+}
