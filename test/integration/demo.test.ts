@@ -8,7 +8,7 @@ const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('the demo (npm start)', () => {
-  it('serves three bundled poems, fetches them at once, prints them and the measured speed-up', async () => {
+  it('serves three bundled poems, fetches them at once and one by one, prints them, the speed-up and the picture of both', async () => {
     const { stdout } = await run(process.execPath, ['dist/cli/demo.js'], {
       cwd: root,
       timeout: 60_000,
@@ -20,12 +20,23 @@ describe('the demo (npm start)', () => {
       expect(stdout).toContain(poem);
     }
     expect(stdout).toMatch(/^async: \d+\.\d s; one after another it would be \d+\.\d s/m);
-    const timeline =
-      /timeline of 3 addresses \(3 poems, \d+ chunks over [\d.]+ s\) written to (.+\.html)$/m.exec(
-        stdout,
-      );
+    const timeline = /^The picture of both runs, on one time scale, .*: (.+\.html)$/m.exec(stdout);
     expect(timeline).not.toBeNull();
     const html = await readFile(timeline![1]!, 'utf8');
-    expect(html.match(/<g class="lane"/g)).toHaveLength(3);
+    // The synchronous model above the asynchronous one, each with the thread that ran it.
+    const runs = [...html.matchAll(/<g class="run" data-run="(\d)" data-title="([^"]+)"/g)]
+      .sort((a, b) => Number(a[1]) - Number(b[1]))
+      .map((m) => m[2]);
+    expect(runs).toEqual([
+      'One after another (the synchronous model)',
+      'All at once, on one event loop (the asynchronous model)',
+    ]);
+    expect(html.match(/<g class="lane"/g)).toHaveLength(6);
+    expect(html.match(/<g class="thread-lane"/g)).toHaveLength(2);
+    for (const title of ['The Reactor', 'Callback Inception', 'Ode to UTF-8 — Ωδή']) {
+      expect(
+        html.match(new RegExp(`class="label mono"[^>]*>${title} · 127\\.0\\.0\\.1:\\d+<`, 'g')),
+      ).toHaveLength(2);
+    }
   }, 70_000);
 });

@@ -1,11 +1,20 @@
 // get-poetry --timeline as a user runs it: the file it writes, and the files it refuses.
 
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeAllPeers, refusedPort, startPoetryPeer } from '../helpers/peers.js';
 import { killRunningClis, runCli } from '../helpers/run-cli.js';
 import { removeScratchDirs, scratchDir } from '../helpers/scratch.js';
+
+/** The runs drawn in a timeline file, top to bottom: their titles and how many lanes each has. */
+function runsDrawn(html: string): { title: string; lanes: number }[] {
+  return [
+    ...html.matchAll(/<g class="run" data-run="(\d+)" data-title="([^"]*)" data-lanes="(\d+)"/g),
+  ]
+    .sort((a, b) => Number(a[1]) - Number(b[1]))
+    .map((m) => ({ title: m[2]!, lanes: Number(m[3]) }));
+}
 
 describe('get-poetry --timeline', () => {
   let dir: string;
@@ -65,6 +74,88 @@ describe('get-poetry --timeline', () => {
       `get-poetry: cannot write the timeline to ${file}: ENOENT: no such file or directory, access '${join(dir, 'no-such-folder')}'\n`,
     );
     expect(peer.connections).toBe(0);
+  });
+
+  it('draws the thread that ran the fetches in a lane under them', async () => {
+    const peer = await startPoetryPeer('a poem\n');
+    const file = join(dir, 'run.html');
+    const { status } = await runCli('get-poetry', ['--quiet', '--timeline', file, peer.address]);
+    expect(status).toBe(0);
+    const html = await readFile(file, 'utf8');
+    expect(html.match(/<g class="thread-lane"/g)).toHaveLength(1);
+    expect(html).toContain('>event loop thread<');
+  });
+
+  it('adds a run below the runs a file holds, with --timeline-append, on one time scale', async () => {
+    const slow = await startPoetryPeer('four chunks of poetry!!', { chunkSize: 6, delayMs: 20 });
+    const fast = await startPoetryPeer('all at once\n');
+    const file = join(dir, 'compare.html');
+    const first = await runCli('get-poetry', [
+      '--quiet',
+      '--concurrency',
+      '1',
+      '--timeline-append',
+      file,
+      slow.address,
+      fast.address,
+    ]);
+    expect(first.status).toBe(0);
+    expect(first.stderr).toContain(`written to ${file}\n`);
+    const second = await runCli('get-poetry', [
+      '--quiet',
+      '--timeline-append',
+      file,
+      slow.address,
+      fast.address,
+    ]);
+    expect(second.status).toBe(0);
+    expect(second.stderr).toMatch(
+      /timeline of 2 addresses \(2 poems, \d+ chunks over [\d.]+ s\) written to .* \(run 2 of 2\)/,
+    );
+    const third = await runCli('get-poetry', [
+      '--quiet',
+      '--timeline-append',
+      file,
+      '--timeline-title',
+      'mine <3',
+      fast.address,
+    ]);
+    expect(third.status).toBe(0);
+    const html = await readFile(file, 'utf8');
+    expect(runsDrawn(html)).toEqual([
+      { title: '2 addresses, one after another (--concurrency 1)', lanes: 2 },
+      { title: '2 addresses, all at once', lanes: 2 },
+      { title: 'mine &lt;3', lanes: 1 },
+    ]);
+    expect(html.match(/<g class="thread-lane"/g)).toHaveLength(3);
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+  });
+
+  it('refuses to add a run to a file that is not a timeline, before fetching', async () => {
+    const peer = await startPoetryPeer('a poem\n');
+    const file = join(dir, 'notes.html');
+    await writeFile(file, '<html><body>my notes</body></html>\n');
+    const { status, stderr } = await runCli('get-poetry', [
+      '--timeline-append',
+      file,
+      peer.address,
+    ]);
+    expect(status).toBe(1);
+    expect(stderr).toBe(`get-poetry: cannot add a run to ${file}: it keeps no recorded runs\n`);
+    expect(peer.connections).toBe(0);
+    expect(await readFile(file, 'utf8')).toBe('<html><body>my notes</body></html>\n');
+  });
+
+  it('takes --timeline or --timeline-append, not both', async () => {
+    const { status, stderr } = await runCli('get-poetry', [
+      '--timeline',
+      'a.html',
+      '--timeline-append',
+      'b.html',
+      '10000',
+    ]);
+    expect(status).toBe(2);
+    expect(stderr).toContain('cannot be used with');
   });
 
   it('refuses a timeline file that is neither .svg nor .html, before fetching', async () => {
