@@ -1,4 +1,5 @@
-// The timeline of a real loopback run, opened in headless Chromium: lanes, marks, hover, pixels.
+// The timeline of a real loopback run, opened in headless Chromium: lanes, marks, hover, pixels;
+// and the picture of both models (two runs, one above the other, each with its thread's lane).
 
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -10,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionRefusedError } from '../../src/internet/errors.js';
 import { Reactor } from '../../src/internet/reactor.js';
 import type { ChunkEvent } from '../../src/poetry/events.js';
-import { fetchPoems, type PoemResult } from '../../src/poetry/fetch.js';
+import { fetchPoems, type PoemResult, poemsAsCompleted } from '../../src/poetry/fetch.js';
 import {
   renderTimelineHtml,
   TimelineRecorder,
@@ -268,6 +269,149 @@ describe('the timeline in a real browser', () => {
     expect(image.width).toBeGreaterThan(500);
     const { colours, inkFraction } = colourStats(image);
     // Text, marks in several colours and antialiasing: far more than a blank page's one colour.
+    expect(colours).toBeGreaterThan(20);
+    expect(inkFraction).toBeGreaterThan(0.05);
+  });
+});
+
+describe('the picture of both models in a real browser', () => {
+  const peers: PoetryPeer[] = [];
+  const reactor = new Reactor();
+  let tempDir = '';
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let runs: TimelineRun[] = [];
+  const requests: string[] = [];
+  let setupError: unknown;
+
+  function ready(): void {
+    if (setupError !== undefined) throw setupError;
+  }
+
+  beforeAll(async () => {
+    try {
+      if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}`);
+      tempDir = mkdtempSync(join(tmpdir(), 'poetry-models-'));
+      for (const poem of POEMS) peers.push(await startPoetryPeer(poem));
+      const addresses = peers.map((peer) => `127.0.0.1:${peer.port}`);
+      const names = ['Sonnet 73', 'Sonnet 18'];
+      // One after another, then all at once: the same fetches, each run with its thread.
+      const apart = new TimelineRecorder(reactor, addresses, {
+        title: 'One after another',
+        laneNames: names,
+        eventLoop: true,
+      });
+      await fetchPoems(addresses, { reactor, concurrency: 1, onEvent: apart.onEvent });
+      const together = new TimelineRecorder(reactor, addresses, {
+        title: 'All at once, on one event loop',
+        laneNames: names,
+        eventLoop: true,
+      });
+      for await (const _ of poemsAsCompleted(addresses, { reactor, onEvent: together.onEvent })) {
+        // Each result as it ends; the recorder has the events.
+      }
+      runs = [apart.finish(), together.finish()];
+      const file = join(tempDir, 'models.html');
+      writeFileSync(file, renderTimelineHtml(runs));
+      context = await chromium.launchPersistentContext(join(tempDir, 'profile'), {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: CHROMIUM_ARGS,
+        viewport: { width: 1100, height: 900 },
+        timeout: 30_000,
+      });
+      page = context.pages()[0] ?? (await context.newPage());
+      page.on('request', (request) => requests.push(request.url()));
+      await page.goto(pathToFileURL(file).href, { timeout: 15_000 });
+    } catch (error) {
+      setupError = error;
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await Promise.all(peers.map(closePeer));
+    if (tempDir !== '') rmSync(tempDir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('draws both runs, one above the other, titled, each with a lane per poem', async () => {
+    ready();
+    const drawn = await page.locator('g.run').evaluateAll((elements) =>
+      elements.map((element) => ({
+        title: element.querySelector('.run-title')?.textContent ?? '',
+        top: element.querySelector('.run-title')?.getBoundingClientRect().top ?? Number.NaN,
+        lanes: element.querySelectorAll('g.lane').length,
+        labels: [...element.querySelectorAll('g.lane text.label')].map((t) => t.textContent),
+      })),
+    );
+    drawn.sort((a, b) => a.top - b.top);
+    expect(drawn.map((run) => run.title)).toEqual([
+      'One after another',
+      'All at once, on one event loop',
+    ]);
+    expect(drawn.map((run) => run.lanes)).toEqual([2, 2]);
+    for (const run of drawn) {
+      expect(run.labels.sort()).toEqual(
+        [
+          `Sonnet 18 · 127.0.0.1:${peers[1]!.port}`,
+          `Sonnet 73 · 127.0.0.1:${peers[0]!.port}`,
+        ].sort(),
+      );
+    }
+  });
+
+  it("draws the thread's lane under each run's fetches, visible", async () => {
+    ready();
+    const lanes = page.locator('g.thread-lane');
+    await expect(lanes.count()).resolves.toBe(2);
+    for (let i = 0; i < 2; i++) {
+      const run = page.locator(`g.run[data-run="${i}"]`);
+      const threadTop = (await run.locator('g.thread-lane .thread-track').boundingBox())!.y;
+      const laneTops = await run
+        .locator('g.lane text.label')
+        .evaluateAll((els) => els.map((el) => el.getBoundingClientRect().top));
+      for (const top of laneTops) expect(top).toBeLessThan(threadTop);
+      await expect(run.locator('g.thread-lane text.thread-label').isVisible()).resolves.toBe(true);
+      expect(await run.locator('g.thread-slice').count()).toBeGreaterThan(0);
+    }
+  });
+
+  it("shows a thread slice's time in callbacks while the pointer is over it", async () => {
+    ready();
+    const slice = page.locator('g.run[data-run="1"] g.thread-slice').first();
+    const details = slice.locator('.details');
+    await expect(details.isVisible()).resolves.toBe(false);
+    await slice.locator('rect.thread-hit').hover({ timeout: 10_000, force: true });
+    await expect(details.isVisible()).resolves.toBe(true);
+    const text = await details.textContent();
+    expect(text).toContain('event loop thread');
+    expect(text).toMatch(/in callbacks \d+\.\d ms of \d+\.\d ms/);
+    await page.mouse.move(0, 0);
+    await expect(details.isVisible()).resolves.toBe(false);
+  });
+
+  it("shows a chunk's details on hover in either run", async () => {
+    ready();
+    for (const run of [0, 1]) {
+      const mark = page.locator(`g.run[data-run="${run}"] g.chunk`).first();
+      await mark.locator('rect.mark').hover({ timeout: 10_000, force: true });
+      await expect(mark.locator('.details').isVisible()).resolves.toBe(true);
+      await expect(mark.locator('.details').textContent()).resolves.toContain('bytes at');
+      await page.mouse.move(0, 0);
+    }
+  });
+
+  it('loads nothing but the page itself and runs no script', async () => {
+    ready();
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests.filter((url) => !url.startsWith('file:'))).toEqual([]);
+    await expect(page.locator('script').count()).resolves.toBe(0);
+  });
+
+  it('renders a picture, not a blank page', async () => {
+    ready();
+    const image = decodePng(await page.screenshot({ fullPage: true, timeout: 15_000 }));
+    const { colours, inkFraction } = colourStats(image);
     expect(colours).toBeGreaterThan(20);
     expect(inkFraction).toBeGreaterThan(0.05);
   });
