@@ -143,7 +143,11 @@ export function readTimelineRuns(markup: string): TimelineRun[] {
   const match = new RegExp(
     `<metadata class="${CLASS}" data-version="(\\d+)">([^<]*)</metadata>`,
   ).exec(markup);
-  if (match === null) throw new Error('it keeps no recorded runs');
+  if (match === null) {
+    throw new Error(
+      `it keeps no recorded runs (it is not a timeline, or one of more than ${MAX_EMBEDDED_EVENTS.toLocaleString('en')} events)`,
+    );
+  }
   if (Number(match[1]) !== VERSION) {
     throw new Error(`it keeps runs in version ${match[1]} of the format, not ${VERSION}`);
   }

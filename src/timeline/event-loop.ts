@@ -24,7 +24,7 @@ export interface EventLoopUtilization {
 /** Node's `performance.eventLoopUtilization`, or a stand-in for it in a test. */
 export type EventLoopUtilizationFunction = () => EventLoopUtilization;
 
-/** Milliseconds between samples unless told otherwise: fine enough to tell one chunk's work. */
+/** Seconds between samples unless told otherwise (10 ms): fine enough to tell one chunk's work. */
 export const DEFAULT_SAMPLE_INTERVAL_SECONDS = 0.01;
 /** Samples kept before neighbours are merged in pairs, so a long run stays small. */
 export const DEFAULT_MAX_SAMPLES = 4096;

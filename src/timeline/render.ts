@@ -221,9 +221,10 @@ function renderSvg(runs: TimelineRuns, options: TimelineOptions, standalone: boo
     options.maxChunkMarksPerLane,
     defaultMarksPerLane(drawnCount),
   );
+  // The columns fit the longest label of any run, so every run shares them.
+  const layout = layoutOf(labels, 0, widthPixels, durationSeconds);
   let runTop = HEADER_HEIGHT;
   const laidOut: RunPlan[] = plans.map((plan) => {
-    const layout = layoutOf(labels, 0, widthPixels, durationSeconds);
     const own = layoutOf(
       plan.drawn.map(laneTitle),
       plan.hidden.length,
@@ -235,7 +236,6 @@ function renderSvg(runs: TimelineRuns, options: TimelineOptions, standalone: boo
         threadLane: plan.run.eventLoop !== undefined && plan.run.eventLoop.length > 0,
       },
     );
-    // Every run shares the widest run's columns.
     const merged: Layout = {
       ...own,
       width: layout.width,

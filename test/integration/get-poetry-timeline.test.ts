@@ -141,7 +141,9 @@ describe('get-poetry --timeline', () => {
       peer.address,
     ]);
     expect(status).toBe(1);
-    expect(stderr).toBe(`get-poetry: cannot add a run to ${file}: it keeps no recorded runs\n`);
+    expect(stderr).toBe(
+      `get-poetry: cannot add a run to ${file}: it keeps no recorded runs (it is not a timeline, or one of more than 200,000 events)\n`,
+    );
     expect(peer.connections).toBe(0);
     expect(await readFile(file, 'utf8')).toBe('<html><body>my notes</body></html>\n');
   });
