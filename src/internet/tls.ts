@@ -261,8 +261,13 @@ export function tlsServerKind(options: TLSListenOptions): ServerSocketKind {
   const pending = new WeakMap<net.Server, Map<string, net.Socket>>();
   return {
     createServer(serverOptions: net.ServerOpts): net.Server {
+      // Half-open only once the handshake is done: a reader that sends its FIN while still
+      // handshaking (a client that refused our certificate closes so) would otherwise leave
+      // its socket open until the handshake timeout, as Node reads that FIN for a half-close.
+      const halfOpen = serverOptions.allowHalfOpen === true;
       const server = tls.createServer({
         ...serverOptions,
+        allowHalfOpen: false,
         ...identity,
         handshakeTimeout,
       });
@@ -279,6 +284,7 @@ export function tlsServerKind(options: TLSListenOptions): ServerSocketKind {
       server.on('tlsClientError', endFailedHandshake);
       // Before the port's own listener, which hands the socket to a transport.
       server.on('secureConnection', (socket: TLSOverRaw) => {
+        socket.allowHalfOpen = halfOpen;
         const key = peerKey(socket);
         const raw: RawUnderTLS | undefined = handshaking.get(key);
         handshaking.delete(key);

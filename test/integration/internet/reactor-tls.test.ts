@@ -345,6 +345,24 @@ describe('a TLS port', () => {
     expect(served).toEqual(['reader']);
   }, 10_000);
 
+  it('closes at once a reader that sends its FIN before the handshake is done, not at the handshake timeout', async () => {
+    newReactor();
+    const port = await reactor.listenTLS(0, greeting(POEM), {
+      interface: '127.0.0.1',
+      ...certs.server,
+      handshakeTimeout: 60,
+    });
+    // As a client that refused the certificate does: it closes, and the server must too.
+    const quitter = net.connect(port.getHost().port, '127.0.0.1');
+    sockets.push(quitter);
+    quitter.resume();
+    quitter.end();
+    await once(quitter, 'close');
+    const refusing = new OutcomeFactory();
+    reactor.connectTLS('127.0.0.1', port.getHost().port, refusing, {});
+    expect((await refusing.outcome).reason).toBeInstanceOf(UntrustedCertificateError);
+  }, 10_000);
+
   it('ends handshakes under way when the reactor stops', async () => {
     newReactor();
     const port = await reactor.listenTLS(0, greeting(POEM), {
