@@ -257,7 +257,7 @@ export function tlsServerKind(options: TLSListenOptions): ServerSocketKind {
     handshakeSeconds === 0
       ? MAX_TIMER_MS
       : Math.min(MAX_TIMER_MS, Math.ceil(handshakeSeconds * 1000));
-  /** Each server's TCP connections still handshaking, for a stopping reactor to end. */
+  /** Each server's TCP connections still handshaking, for a port that stops to end. */
   const pending = new WeakMap<net.Server, Map<string, net.Socket>>();
   return {
     createServer(serverOptions: net.ServerOpts): net.Server {
@@ -297,7 +297,7 @@ export function tlsServerKind(options: TLSListenOptions): ServerSocketKind {
     connectionEvent: 'secureConnection',
     listenOptions: (port, host, backlog) => ({ port, host, backlog }),
     label: (port, host) => formatAddress(host, port),
-    shutdown(server: net.Server): void {
+    stopAccepting(server: net.Server): void {
       const handshaking = pending.get(server);
       if (handshaking === undefined) return;
       // Handshakes under way, which no protocol has heard of.

@@ -363,17 +363,22 @@ describe('a TLS port', () => {
     expect((await refusing.outcome).reason).toBeInstanceOf(UntrustedCertificateError);
   }, 10_000);
 
-  it('ends handshakes under way when the reactor stops', async () => {
+  it('ends handshakes under way when it stops listening, and when the reactor stops', async () => {
     newReactor();
-    const port = await reactor.listenTLS(0, greeting(POEM), {
-      interface: '127.0.0.1',
-      ...certs.server,
+    const identity = { interface: '127.0.0.1', ...certs.server };
+    const stopped = await reactor.listenTLS(0, greeting(POEM), identity);
+    const running = await reactor.listenTLS(0, greeting(POEM), identity);
+    const silent = [stopped, running].map((port) => {
+      const socket = net.connect(port.getHost().port, '127.0.0.1');
+      sockets.push(socket);
+      return socket;
     });
-    const silent = net.connect(port.getHost().port, '127.0.0.1');
-    sockets.push(silent);
-    await once(silent, 'connect');
+    await Promise.all(silent.map((socket) => once(socket, 'connect')));
     await new Promise((resolve) => setTimeout(resolve, 20));
+    await stopped.stopListening();
+    await once(silent[0]!, 'close');
+    expect(silent[1]!.destroyed).toBe(false);
     reactor.stop();
-    await once(silent, 'close');
-  });
+    await once(silent[1]!, 'close');
+  }, 10_000);
 });
