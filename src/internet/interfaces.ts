@@ -166,8 +166,8 @@ export interface IListeningPort {
   /**
    * Stops accepting at once (the listening socket is closed and the factory's `doStop` has run
    * before this returns; later attempts are refused); connections already made go on (over TLS,
-   * a reader whose handshake is not done is not one yet, and is closed). Resolves
-   * when that is done. Calling it again does nothing.
+   * a reader whose handshake is not done is not one yet, and is closed). Resolves when that is
+   * done. Calling it again does nothing.
    */
   stopListening(): Promise<void>;
 }
