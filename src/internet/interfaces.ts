@@ -225,7 +225,10 @@ export type PEM = string | Uint8Array;
  * the handshake: the connection is made when the handshake has succeeded.
  */
 export interface TLSConnectOptions extends ConnectOptions {
-  /** The CAs to trust instead of the default ones: PEM, one certificate or several. */
+  /**
+   * The CAs to trust instead of the default ones: PEM, one certificate or several. Bytes are
+   * read once: the same Uint8Array passed again is taken to hold the same certificates.
+   */
   ca?: PEM;
   /** Accepts any certificate for any name: the traffic is encrypted but nobody is checked. */
   insecure?: boolean;

@@ -96,6 +96,8 @@ export function tlsConnectErrorFrom(error: unknown, address: string): ConnectErr
 
 /** Secure contexts by their CA text: one is costly to make, and fetches share a few. */
 const clientContexts = new Map<string, tls.SecureContext>();
+/** Contexts by the very bytes a caller passed as `ca`. */
+const contextsByBytes = new WeakMap<Uint8Array, tls.SecureContext>();
 /** The context that trusts Node's default CAs, made when first needed. */
 let defaultClientContext: tls.SecureContext | undefined;
 /** Few callers trust more than one or two sets of CAs; past this, the oldest is made again. */
@@ -107,10 +109,20 @@ function clientContext(ca: PEM | undefined): tls.SecureContext {
     defaultClientContext ??= tls.createSecureContext();
     return defaultClientContext;
   }
+  // The same bytes are usually passed to every connection: known by identity, they are not
+  // decoded again.
+  const known = typeof ca === 'string' ? undefined : contextsByBytes.get(ca);
+  if (known !== undefined) return known;
   const text = pemText(ca);
   let context = clientContexts.get(text);
-  if (context !== undefined) return context;
+  if (context === undefined) context = newClientContext(text);
+  if (typeof ca !== 'string') contextsByBytes.set(ca, context);
+  return context;
+}
+
+function newClientContext(text: string): tls.SecureContext {
   checkCertificates(text, 'ca');
+  let context: tls.SecureContext;
   try {
     context = tls.createSecureContext({ ca: text });
   } catch (error) {
