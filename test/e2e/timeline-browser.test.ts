@@ -390,6 +390,25 @@ describe('the picture of both models in a real browser', () => {
     await expect(details.isVisible()).resolves.toBe(false);
   });
 
+  it("draws the thread's busy samples as bars, and a pointer on a bar reaches the slice under it", async () => {
+    ready();
+    const bars = page.locator('g.run[data-run="1"] g.thread-bars rect.thread-busy');
+    expect(await bars.count()).toBeGreaterThan(0);
+    // The tallest bar: where the pointer is most likely to land on a bar rather than beside it.
+    const boxes = await bars.evaluateAll((els) =>
+      els.map((el) => {
+        const { x, y, width, height } = el.getBoundingClientRect();
+        return { x, y, width, height };
+      }),
+    );
+    const tallest = boxes.reduce((a, b) => (b.height > a.height ? b : a));
+    await page.mouse.move(tallest.x + tallest.width / 2, tallest.y + tallest.height - 0.5);
+    const shown = page.locator('g.run[data-run="1"] g.thread-slice .details:visible');
+    await expect(shown.count()).resolves.toBe(1);
+    expect(await shown.textContent()).toMatch(/in callbacks \d+\.\d ms of \d+\.\d ms/);
+    await page.mouse.move(0, 0);
+  });
+
   it("shows a chunk's details on hover in either run", async () => {
     ready();
     for (const run of [0, 1]) {
