@@ -1,8 +1,9 @@
 // Writing a run's timeline to the file a user named, for get-poetry --timeline and the demo, and
 // reading back the runs a timeline file keeps, for get-poetry --timeline-append.
 
+import { constants as bufferConstants } from 'node:buffer';
 import { constants } from 'node:fs';
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { describeSystemError } from '../internet/errors.js';
 import {
@@ -29,12 +30,26 @@ export async function checkWritable(path: string): Promise<void> {
  */
 export async function readTimelineFile(path: string): Promise<TimelineRun[]> {
   await checkWritable(path);
+  const unreadable = (error: unknown): Error =>
+    new Error(`cannot read the timeline in ${path}: ${describeSystemError(error)}`);
+  let size: number;
+  try {
+    ({ size } = await stat(path));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw unreadable(error);
+  }
+  // Refused by its size, rather than by V8's "Invalid string length" once read whole: no
+  // timeline that keeps its runs comes near the longest string.
+  if (size > bufferConstants.MAX_STRING_LENGTH) {
+    const mebibytes = Math.round(size / 2 ** 20);
+    throw new Error(`cannot add a run to ${path}: at ${mebibytes} MiB it cannot be a timeline`);
+  }
   let markup: string;
   try {
     markup = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new Error(`cannot read the timeline in ${path}: ${describeSystemError(error)}`);
+    throw unreadable(error);
   }
   try {
     return readTimelineRuns(markup);
