@@ -205,6 +205,22 @@ describe("the event loop thread's lane", () => {
     );
   });
 
+  it("widens the labels' column for its label, so a short address's plot starts after it", () => {
+    const zeroX = (run: TimelineRun) =>
+      Number(byClass(parseMarkup(renderTimelineSvg(run)), 'grid zero')[0]!.attributes.x1);
+    const short = 'a:1';
+    const asLong = `${'x'.repeat('event loop thread'.length - 2)}:1`;
+    const lone = (address: string, eventLoop?: EventLoopSample[]): TimelineRun => ({
+      addresses: [address],
+      events: fetchEvents(0, address, 0, 0, 2),
+      startSeconds: 0,
+      endSeconds: 2,
+      ...(eventLoop === undefined ? {} : { eventLoop }),
+    });
+    expect(zeroX(lone(short, samples(0, 2, 0.5, 0.1)))).toBe(zeroX(lone(asLong)));
+    expect(zeroX(lone(short))).toBeLessThan(zeroX(lone(asLong)));
+  });
+
   it('is not drawn for a run without samples', () => {
     const { eventLoop: _, ...run } = oneAfterAnother();
     const svg = parseMarkup(renderTimelineSvg(run));
