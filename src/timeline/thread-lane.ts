@@ -1,18 +1,15 @@
 // The event loop thread's lane: how much of each interval the one thread spent running callbacks.
 
-import { escapeXml } from './escape.js';
 import type { EventLoopSample } from './event-loop.js';
 import { dataSeconds, sec } from './format.js';
+import { detailsBox } from './lane.js';
 import {
   BASELINE,
-  DETAILS_HEIGHT,
-  DETAILS_LINE,
   LANE_HEIGHT,
   type Layout,
   MARGIN,
   MARK_MAX_HEIGHT,
   OUTCOME_GAP,
-  SMALL_MONO_CHAR,
 } from './layout.js';
 import type { TimeScale } from './scale.js';
 import { px, text, titleOf } from './svg.js';
@@ -197,25 +194,12 @@ function drawSlice(slice: ThreadSlice, top: number, layout: Layout): string {
   const length = slice.toSeconds - slice.fromSeconds;
   const when = `${sec(slice.fromSeconds)}–${sec(slice.toSeconds)} s`;
   const callbacks = `in callbacks ${ms(slice.busySeconds)} of ${ms(length)} (${percent(slice.busySeconds, length)})`;
-  const lines = [THREAD_LABEL, when, callbacks];
-  const longest = Math.max(...lines.map((line) => Array.from(line).length));
-  const boxWidth = longest * SMALL_MONO_CHAR + 14;
-  const boxX = Math.max(MARGIN, Math.min(x0, layout.width - MARGIN - boxWidth));
-  const boxY = top + LANE_HEIGHT + 2;
-  const tspans = lines
-    .map(
-      (content, i) =>
-        `<tspan x="${px(boxX + 7)}" y="${px(boxY + 15 + i * DETAILS_LINE)}">${escapeXml(content)}</tspan>`,
-    )
-    .join('');
   return (
     `<g class="thread-slice" data-seconds="${dataSeconds(slice.fromSeconds)}" ` +
     `data-to-seconds="${dataSeconds(slice.toSeconds)}" data-busy-seconds="${dataSeconds(slice.busySeconds)}">` +
     titleOf(`${THREAD_LABEL}: ${when}, ${callbacks}`) +
     `<rect class="thread-hit" x="${px(x0)}" y="${px(y - MARK_MAX_HEIGHT)}" width="${px(width)}" height="${MARK_MAX_HEIGHT}"/>` +
-    `<g class="details"><rect class="details-box" x="${px(boxX)}" y="${px(boxY)}" ` +
-    `width="${px(boxWidth)}" height="${DETAILS_HEIGHT}" rx="3"/>` +
-    `<text class="details-text mono">${tspans}</text></g>` +
+    detailsBox([THREAD_LABEL, when, callbacks], x0, top, layout) +
     '</g>'
   );
 }
