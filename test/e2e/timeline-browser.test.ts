@@ -102,6 +102,29 @@ async function refusedPort(): Promise<number> {
   return address.port;
 }
 
+/**
+ * Opens `file` in Chromium with a profile in `tempDir`, noting every URL the page asks for in
+ * `requests`; the caller closes the context.
+ */
+async function openInChromium(
+  tempDir: string,
+  file: string,
+  viewportHeight: number,
+  requests: string[],
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await chromium.launchPersistentContext(join(tempDir, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1100, height: viewportHeight },
+    timeout: 30_000,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('request', (request) => requests.push(request.url()));
+  await page.goto(pathToFileURL(file).href, { timeout: 15_000 });
+  return { context, page };
+}
+
 function chunksOf(run: TimelineRun, lane: number): ChunkEvent[] {
   return run.events.filter(
     (event): event is ChunkEvent => event.type === 'chunk' && event.index === lane,
@@ -159,16 +182,7 @@ describe('the timeline in a real browser', () => {
     const file = join(tempDir, 'timeline.html');
     writeFileSync(file, renderTimelineHtml(run));
 
-    context = await chromium.launchPersistentContext(join(tempDir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1100, height: 700 },
-      timeout: 30_000,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('request', (request) => requests.push(request.url()));
-    await page.goto(pathToFileURL(file).href, { timeout: 15_000 });
+    ({ context, page } = await openInChromium(tempDir, file, 700, requests));
   }
 
   afterAll(async () => {
@@ -313,16 +327,7 @@ describe('the picture of both models in a real browser', () => {
       runs = [apart.finish(), together.finish()];
       const file = join(tempDir, 'models.html');
       writeFileSync(file, renderTimelineHtml(runs));
-      context = await chromium.launchPersistentContext(join(tempDir, 'profile'), {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: CHROMIUM_ARGS,
-        viewport: { width: 1100, height: 900 },
-        timeout: 30_000,
-      });
-      page = context.pages()[0] ?? (await context.newPage());
-      page.on('request', (request) => requests.push(request.url()));
-      await page.goto(pathToFileURL(file).href, { timeout: 15_000 });
+      ({ context, page } = await openInChromium(tempDir, file, 900, requests));
     } catch (error) {
       setupError = error;
     }
