@@ -11,11 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { ClientFactory, Protocol, reactor } from 'poetry-now';
 import { startPoetryServers, startSilentServer, stopServers } from './servers.mjs';
 
-/** Our own error, named so the errback can tell a timeout from a refused connection. */
+/**
+ * Our own error, with a name and a stable code (as every error of poetry-now has), so the
+ * errback can tell a timeout from a refused connection, and the address it concerns.
+ */
 export class PoemTimeoutError extends Error {
   constructor(address, seconds) {
     super(`${address}: no poem after ${seconds} s`);
     this.name = 'PoemTimeoutError';
+    this.code = 'ERR_POEM_TIMEOUT';
     this.address = address;
   }
 }
@@ -122,7 +126,9 @@ async function main() {
         poemDone();
       },
       (error) => {
-        console.log(`errback: ${error.name}: ${error.message}; the connection was closed`);
+        console.log(
+          `errback: ${error.name} (${error.code}): ${error.message}; the connection was closed`,
+        );
         poemDone();
       },
       timeoutSeconds,

@@ -54,6 +54,7 @@ check('a poem that takes 30 s fails with PoemTimeoutError and its connection is 
   assert.equal(got.errors.length, 1);
   assert.ok(got.errors[0] instanceof PoemTimeoutError);
   assert.equal(got.errors[0].message, '127.0.0.1:10000: no poem after 30 s');
+  assert.equal(got.errors[0].code, 'ERR_POEM_TIMEOUT');
   assert.equal(connector.transport.aborted, true, 'the connection was closed');
   // The close that follows calls neither the callback nor the errback again.
   connector.lose();

@@ -119,8 +119,11 @@ void runCommand('demo', async () => {
     const threads = apartRun.eventLoop !== undefined ? ', and the one thread under each' : '';
     out(`\nThe picture of both runs, on one time scale${threads}: ${timelineFile}\n`);
     out(
-      'Open it in a browser and hover over a chunk, or over the thread: it was busy only in\n' +
-        'slivers (this one process runs the servers too), and waited the rest of the time.\n',
+      threads === ''
+        ? 'Open it in a browser and hover over a chunk.\n'
+        : 'Open it in a browser and hover over a chunk, or over the thread: each spike in its lane\n' +
+            'is the thread woken, mostly by a chunk (this one process runs the servers too), and\n' +
+            'between the spikes it waited.\n',
     );
     return together.errors.length + apart.errors.length === 0 ? EXIT_OK : EXIT_FAILURE;
   } finally {

@@ -1,10 +1,13 @@
 // Writing a run's timeline to the file a user named, for get-poetry --timeline and the demo, and
 // reading back the runs a timeline file keeps, for get-poetry --timeline-append.
 
+import { constants as bufferConstants } from 'node:buffer';
 import { constants } from 'node:fs';
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { describeSystemError } from '../internet/errors.js';
+import { eventCount, keepsRuns } from '../timeline/embed.js';
+import { formatCount } from '../timeline/format.js';
 import {
   readTimelineRuns,
   renderTimeline,
@@ -29,12 +32,26 @@ export async function checkWritable(path: string): Promise<void> {
  */
 export async function readTimelineFile(path: string): Promise<TimelineRun[]> {
   await checkWritable(path);
+  const unreadable = (error: unknown): Error =>
+    new Error(`cannot read the timeline in ${path}: ${describeSystemError(error)}`);
+  let size: number;
+  try {
+    ({ size } = await stat(path));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw unreadable(error);
+  }
+  // Refused by its size, rather than by V8's "Invalid string length" once read whole: no
+  // timeline that keeps its runs comes near the longest string.
+  if (size > bufferConstants.MAX_STRING_LENGTH) {
+    const mebibytes = Math.round(size / 2 ** 20);
+    throw new Error(`cannot add a run to ${path}: at ${mebibytes} MiB it cannot be a timeline`);
+  }
   let markup: string;
   try {
     markup = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new Error(`cannot read the timeline in ${path}: ${describeSystemError(error)}`);
+    throw unreadable(error);
   }
   try {
     return readTimelineRuns(markup);
@@ -49,7 +66,8 @@ const count = (n: number, one: string, many: string): string => `${n} ${n === 1 
  * Draws `run` into `path` (SVG or HTML by its extension), below the runs in `before` if any,
  * and returns the sentence that says so:
  * `timeline of 5 addresses (3 poems, 2 failed, 44 chunks over 1.00 s) written to run.html`,
- * ending in `(run 2 of 2)` when there were runs before. Throws an Error whose message names the
+ * ending in `(run 2 of 2)` when there were runs before, and saying so when the file has too many
+ * events to keep its runs (see `keepsRuns`). Throws an Error whose message names the
  * file and the reason when it cannot be written.
  */
 export async function writeTimeline(
@@ -62,10 +80,14 @@ export async function writeTimeline(
   const s = summarizeTimeline(run);
   const failed = s.failed === 0 ? '' : `, ${s.failed} failed`;
   const which = runs.length === 1 ? '' : ` (run ${runs.length} of ${runs.length})`;
+  // Said now, not only when the next --timeline-append fails on it.
+  const kept = keepsRuns(runs)
+    ? ''
+    : `; at ${formatCount(eventCount(runs))} events it keeps no runs, so none can be added to it`;
   return (
     `timeline of ${count(s.addresses, 'address', 'addresses')} ` +
     `(${count(s.poems, 'poem', 'poems')}${failed}, ${count(s.chunks, 'chunk', 'chunks')} ` +
-    `over ${s.durationSeconds.toFixed(2)} s) written to ${path}${which}`
+    `over ${s.durationSeconds.toFixed(2)} s) written to ${path}${which}${kept}`
   );
 }
 

@@ -57,14 +57,24 @@ function markupSafeJson(value: unknown): string {
   );
 }
 
+/** The events of `runs` in all. */
+export function eventCount(runs: readonly TimelineRun[]): number {
+  let events = 0;
+  for (const run of runs) events += run.events.length;
+  return events;
+}
+
+/** Whether a file drawn from `runs` keeps them: not past `MAX_EMBEDDED_EVENTS` events. */
+export function keepsRuns(runs: readonly TimelineRun[]): boolean {
+  return eventCount(runs) <= MAX_EMBEDDED_EVENTS;
+}
+
 /**
  * The `<metadata>` element that keeps `runs` inside the picture, or '' when they hold more than
  * `MAX_EMBEDDED_EVENTS` events. It is data, not script: a browser neither runs nor shows it.
  */
 export function embeddedRuns(runs: readonly TimelineRun[]): string {
-  let events = 0;
-  for (const run of runs) events += run.events.length;
-  if (events > MAX_EMBEDDED_EVENTS) return '';
+  if (!keepsRuns(runs)) return '';
   const kept = runs.map((run) => ({
     ...(run.title === undefined ? {} : { title: run.title }),
     addresses: run.addresses,

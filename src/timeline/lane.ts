@@ -179,18 +179,6 @@ function drawChunk(
           `${formatCount(mark.chunks)} chunks, ${formatCount(mark.bytes)} bytes`,
           `${sec(mark.fromSeconds)}–${sec(mark.toSeconds)} s`,
         ];
-  const shown = lines.map((content) => truncate(content, 56));
-  const longest = Math.max(...shown.map((content) => Array.from(content).length));
-  const boxWidth = longest * SMALL_MONO_CHAR + 14;
-  const boxX = Math.max(MARGIN, Math.min(x, layout.width - MARGIN - boxWidth));
-  // Below the lane: later lanes are painted first (see render.ts), so the box covers them.
-  const boxY = top + LANE_HEIGHT + 2;
-  const tspans = shown
-    .map(
-      (content, i) =>
-        `<tspan x="${px(boxX + 7)}" y="${px(boxY + 15 + i * DETAILS_LINE)}">${escapeXml(content)}</tspan>`,
-    )
-    .join('');
   const title =
     mark.chunks === 1
       ? `${lane.label}: ${formatCount(mark.bytes)} bytes at ${sec(mark.fromSeconds)} s (chunk ${formatCount(mark.ordinal)}, ${formatCount(mark.totalBytes)} bytes so far)`
@@ -201,10 +189,40 @@ function drawChunk(
     `data-bytes="${mark.bytes}" data-chunks="${mark.chunks}">` +
     titleOf(title) +
     `<rect class="mark" x="${px(x)}" y="${px(y - height)}" width="${px(width)}" height="${px(height)}"/>` +
+    detailsBox(
+      lines.map((content) => truncate(content, 56)),
+      x,
+      top,
+      layout,
+    ) +
+    '</g>'
+  );
+}
+
+/**
+ * The box of `lines` a mark in the row at `top` shows on hover, from `x` (kept inside the
+ * picture), just below the row: later rows are painted first (see render.ts), so it covers them.
+ */
+export function detailsBox(
+  lines: readonly string[],
+  x: number,
+  top: number,
+  layout: Pick<Layout, 'width'>,
+): string {
+  const longest = Math.max(...lines.map((content) => Array.from(content).length));
+  const boxWidth = longest * SMALL_MONO_CHAR + 14;
+  const boxX = Math.max(MARGIN, Math.min(x, layout.width - MARGIN - boxWidth));
+  const boxY = top + LANE_HEIGHT + 2;
+  const tspans = lines
+    .map(
+      (content, i) =>
+        `<tspan x="${px(boxX + 7)}" y="${px(boxY + 15 + i * DETAILS_LINE)}">${escapeXml(content)}</tspan>`,
+    )
+    .join('');
+  return (
     `<g class="details"><rect class="details-box" x="${px(boxX)}" y="${px(boxY)}" ` +
     `width="${px(boxWidth)}" height="${DETAILS_HEIGHT}" rx="3"/>` +
-    `<text class="details-text mono">${tspans}</text></g>` +
-    '</g>'
+    `<text class="details-text mono">${tspans}</text></g>`
   );
 }
 

@@ -3,6 +3,7 @@
 import { formatCount, plural } from './format.js';
 import { LEGEND_SYMBOL_WIDTH, type LegendLayout, MARGIN, MARK_WIDTH, NOTE_LINE } from './layout.js';
 import * as svg from './svg.js';
+import { FULL_BUSY_SHARE } from './thread-lane.js';
 
 export interface LegendItem {
   /** The sample, drawn from its left `x` and its middle `y`. */
@@ -27,7 +28,7 @@ export function legendItems(maxBytes: number, threads = false): LegendItem[] {
                   `<rect class="thread-busy" x="${svg.px(x + 2 + i * 6)}" y="${svg.px(y + 5 - h)}" width="4" height="${h}"/>`,
               )
               .join(''),
-          text: 'thread busy running callbacks (taller: busier); pale: waiting',
+          text: `thread running callbacks (full height: ${Math.round(FULL_BUSY_SHARE * 100)}% busy or more); pale: waiting`,
         },
       ]
     : [];
@@ -80,7 +81,7 @@ export function legendNotes(
   ];
   if (threads) {
     notes.push(
-      "The event loop thread runs every callback; a bar shows how busy it was then (Node's event-loop utilisation). Hover a bar for the milliseconds.",
+      "The event loop thread runs every callback; a bar per sample of Node's event-loop utilisation shows how busy it was. Hover for the milliseconds.",
     );
   }
   if (grouped) {

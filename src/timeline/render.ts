@@ -28,7 +28,7 @@ import {
 } from './run.js';
 import { PAGE_STYLE, TIMELINE_STYLE } from './style.js';
 import { line, text } from './svg.js';
-import { drawThreadLane } from './thread-lane.js';
+import { drawThreadLane, THREAD_LABEL } from './thread-lane.js';
 
 /** Lanes drawn before the rest are summarised in one row. */
 export const DEFAULT_MAX_LANES = 200;
@@ -214,7 +214,12 @@ function renderSvg(runs: TimelineRuns, options: TimelineOptions, standalone: boo
   const title = headingOf(options, several ? undefined : all[0]);
   // One time scale for every run, each counted from its own start, so lengths compare.
   const durationSeconds = Math.max(0, ...plans.map((plan) => plan.span.durationSeconds));
-  const labels = plans.flatMap((plan) => plan.drawn.map(laneTitle));
+  const threadLanes = plans.some((plan) => (plan.run.eventLoop?.length ?? 0) > 0);
+  // The thread lane's label sits in the labels' column, so the column is wide enough for it too.
+  const labels = [
+    ...plans.flatMap((plan) => plan.drawn.map(laneTitle)),
+    ...(threadLanes ? [THREAD_LABEL] : []),
+  ];
   const drawnCount = plans.reduce((n, plan) => n + plan.drawn.length, 0);
   const marksPerLane = positiveInteger(
     'maxChunkMarksPerLane',

@@ -41,7 +41,8 @@ export const TIMELINE_STYLE = [
   '.timeline .thread-track{fill:#e8e1d3}',
   '.timeline .thread-busy{fill:#b35900}',
   '.timeline .thread-hit{fill:transparent}',
-  '.timeline .thread-slice:hover .thread-busy{fill:#5c2e00}',
+  // The bars lie over the slices; a pointer passes through them to the slice it is over.
+  '.timeline .thread-bars{pointer-events:none}',
   '.timeline .thread-slice:hover .thread-hit{fill:#d9cbb0}',
   '.timeline .thread-outcome{fill:#7a3d00}',
   '.timeline .thread-slice .details{display:none;pointer-events:none}',

@@ -1,23 +1,28 @@
 // The event loop thread's lane: how much of each interval the one thread spent running callbacks.
 
-import { escapeXml } from './escape.js';
 import type { EventLoopSample } from './event-loop.js';
 import { dataSeconds, sec } from './format.js';
+import { detailsBox } from './lane.js';
 import {
   BASELINE,
-  DETAILS_HEIGHT,
-  DETAILS_LINE,
   LANE_HEIGHT,
   type Layout,
   MARGIN,
   MARK_MAX_HEIGHT,
   OUTCOME_GAP,
-  SMALL_MONO_CHAR,
 } from './layout.js';
+import type { TimeScale } from './scale.js';
 import { px, text, titleOf } from './svg.js';
 
 /** The narrowest slice drawn, in pixels: finer samples are summed into slices this wide. */
 const SLICE_PIXELS = 4;
+/**
+ * The share of a sample's time in callbacks that fills the lane's height; more is drawn full.
+ * Waiting on servers, the thread is busy a few percent of a sample at most, which a scale up to
+ * 100% would draw as a flat line: on this one, the sample in which it woke to take a chunk stands
+ * well above those in which only timers ran.
+ */
+export const FULL_BUSY_SHARE = 0.1;
 export const THREAD_LABEL = 'event loop thread';
 
 /** One drawn slice of the lane: one sample, or neighbouring samples summed. */
@@ -60,6 +65,53 @@ export function threadSlices(
   return [...bins.entries()].sort((a, b) => a[0] - b[0]).map(([, slice]) => slice);
 }
 
+/** One bar of the lane: one pixel column, or a sample wider than that. */
+export interface ThreadBar {
+  /** Left edge and width, in pixels. */
+  readonly x: number;
+  readonly width: number;
+  /** The share of its time the thread spent busy: of the busiest sample in the column. */
+  readonly share: number;
+}
+
+/**
+ * One bar per sample, placed on `scale`, times counted from `startSeconds`: where samples are
+ * finer than a pixel, one bar per pixel column, as tall as the busiest sample in it, so the
+ * moment the thread woke is not averaged away by the quiet samples beside it.
+ */
+export function threadBars(
+  samples: readonly EventLoopSample[],
+  startSeconds: number,
+  scale: Pick<TimeScale, 'x'>,
+): ThreadBar[] {
+  const columns = new Map<number, { x: number; right: number; share: number }>();
+  for (const sample of samples) {
+    const length = sample.toSeconds - sample.fromSeconds;
+    if (!(length > 0)) continue;
+    const x = scale.x(sample.fromSeconds - startSeconds);
+    const right = scale.x(sample.toSeconds - startSeconds);
+    const share = Math.min(1, Math.max(0, sample.busySeconds / length));
+    const column = Math.floor(x);
+    const bar = columns.get(column);
+    if (bar === undefined) columns.set(column, { x, right, share });
+    else {
+      bar.right = Math.max(bar.right, right);
+      bar.share = Math.max(bar.share, share);
+    }
+  }
+  return [...columns.values()].map((bar) => ({
+    x: bar.x,
+    width: Math.max(1, bar.right - bar.x),
+    share: bar.share,
+  }));
+}
+
+/** A bar's height in pixels: full at `FULL_BUSY_SHARE`, and any work at all at least a pixel. */
+export function barHeight(share: number): number {
+  if (!(share > 0)) return 0;
+  return Math.max(1, MARK_MAX_HEIGHT * Math.min(1, share / FULL_BUSY_SHARE));
+}
+
 /** `seconds` in milliseconds, to a tenth. */
 function ms(seconds: number): string {
   return `${(seconds * 1000).toFixed(1)} ms`;
@@ -76,8 +128,9 @@ function percent(part: number, whole: number): string {
 
 /**
  * The thread's lane of run `runIndex`, its row's top at `top`: a pale track over the run where
- * the thread waited, and a bar per slice whose height is the share of the slice it spent busy
- * (a `<title>` and, on hover, a box give the slice's time and its milliseconds in callbacks).
+ * the thread waited, a bar per sample whose height is the share of it the thread spent busy (see
+ * `FULL_BUSY_SHARE`), and over them slices a few pixels wide, each with a `<title>` and, on
+ * hover, a box giving the slice's time and its milliseconds in callbacks.
  */
 export function drawThreadLane(
   samples: readonly EventLoopSample[],
@@ -120,7 +173,16 @@ export function drawThreadLane(
       `width="${px(scale.x(durationSeconds) - scale.x(0))}" height="${MARK_MAX_HEIGHT}"/>`,
   ];
   for (const slice of slices) out.push(drawSlice(slice, top, layout));
-  out.push('</g>');
+  // Drawn after the slices, so a hovered slice's highlight lies behind the bars, not over them.
+  out.push('<g class="thread-bars">');
+  for (const bar of threadBars(samples, startSeconds, scale)) {
+    const height = barHeight(bar.share);
+    if (height === 0) continue;
+    out.push(
+      `<rect class="thread-busy" x="${px(bar.x)}" y="${px(y - height)}" width="${px(bar.width)}" height="${px(height)}"/>`,
+    );
+  }
+  out.push('</g></g>');
   return out.join('');
 }
 
@@ -130,33 +192,14 @@ function drawSlice(slice: ThreadSlice, top: number, layout: Layout): string {
   const x0 = scale.x(slice.fromSeconds);
   const width = Math.max(1, scale.x(slice.toSeconds) - x0);
   const length = slice.toSeconds - slice.fromSeconds;
-  const share = length > 0 ? Math.min(1, slice.busySeconds / length) : 0;
-  // Any work at all shows as a pixel, so a quiet slice and an idle one differ.
-  const height = slice.busySeconds > 0 ? Math.max(1.5, MARK_MAX_HEIGHT * share) : 0;
   const when = `${sec(slice.fromSeconds)}–${sec(slice.toSeconds)} s`;
   const callbacks = `in callbacks ${ms(slice.busySeconds)} of ${ms(length)} (${percent(slice.busySeconds, length)})`;
-  const lines = [THREAD_LABEL, when, callbacks];
-  const longest = Math.max(...lines.map((line) => Array.from(line).length));
-  const boxWidth = longest * SMALL_MONO_CHAR + 14;
-  const boxX = Math.max(MARGIN, Math.min(x0, layout.width - MARGIN - boxWidth));
-  const boxY = top + LANE_HEIGHT + 2;
-  const tspans = lines
-    .map(
-      (content, i) =>
-        `<tspan x="${px(boxX + 7)}" y="${px(boxY + 15 + i * DETAILS_LINE)}">${escapeXml(content)}</tspan>`,
-    )
-    .join('');
   return (
     `<g class="thread-slice" data-seconds="${dataSeconds(slice.fromSeconds)}" ` +
     `data-to-seconds="${dataSeconds(slice.toSeconds)}" data-busy-seconds="${dataSeconds(slice.busySeconds)}">` +
     titleOf(`${THREAD_LABEL}: ${when}, ${callbacks}`) +
     `<rect class="thread-hit" x="${px(x0)}" y="${px(y - MARK_MAX_HEIGHT)}" width="${px(width)}" height="${MARK_MAX_HEIGHT}"/>` +
-    (height > 0
-      ? `<rect class="thread-busy" x="${px(x0)}" y="${px(y - height)}" width="${px(width)}" height="${px(height)}"/>`
-      : '') +
-    `<g class="details"><rect class="details-box" x="${px(boxX)}" y="${px(boxY)}" ` +
-    `width="${px(boxWidth)}" height="${DETAILS_HEIGHT}" rx="3"/>` +
-    `<text class="details-text mono">${tspans}</text></g>` +
+    detailsBox([THREAD_LABEL, when, callbacks], x0, top, layout) +
     '</g>'
   );
 }

@@ -102,6 +102,29 @@ async function refusedPort(): Promise<number> {
   return address.port;
 }
 
+/**
+ * Opens `file` in Chromium with a profile in `tempDir`, noting every URL the page asks for in
+ * `requests`; the caller closes the context.
+ */
+async function openInChromium(
+  tempDir: string,
+  file: string,
+  viewportHeight: number,
+  requests: string[],
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await chromium.launchPersistentContext(join(tempDir, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1100, height: viewportHeight },
+    timeout: 30_000,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('request', (request) => requests.push(request.url()));
+  await page.goto(pathToFileURL(file).href, { timeout: 15_000 });
+  return { context, page };
+}
+
 function chunksOf(run: TimelineRun, lane: number): ChunkEvent[] {
   return run.events.filter(
     (event): event is ChunkEvent => event.type === 'chunk' && event.index === lane,
@@ -159,16 +182,7 @@ describe('the timeline in a real browser', () => {
     const file = join(tempDir, 'timeline.html');
     writeFileSync(file, renderTimelineHtml(run));
 
-    context = await chromium.launchPersistentContext(join(tempDir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1100, height: 700 },
-      timeout: 30_000,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('request', (request) => requests.push(request.url()));
-    await page.goto(pathToFileURL(file).href, { timeout: 15_000 });
+    ({ context, page } = await openInChromium(tempDir, file, 700, requests));
   }
 
   afterAll(async () => {
@@ -313,16 +327,7 @@ describe('the picture of both models in a real browser', () => {
       runs = [apart.finish(), together.finish()];
       const file = join(tempDir, 'models.html');
       writeFileSync(file, renderTimelineHtml(runs));
-      context = await chromium.launchPersistentContext(join(tempDir, 'profile'), {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: CHROMIUM_ARGS,
-        viewport: { width: 1100, height: 900 },
-        timeout: 30_000,
-      });
-      page = context.pages()[0] ?? (await context.newPage());
-      page.on('request', (request) => requests.push(request.url()));
-      await page.goto(pathToFileURL(file).href, { timeout: 15_000 });
+      ({ context, page } = await openInChromium(tempDir, file, 900, requests));
     } catch (error) {
       setupError = error;
     }
@@ -388,6 +393,25 @@ describe('the picture of both models in a real browser', () => {
     expect(text).toMatch(/in callbacks \d+\.\d ms of \d+\.\d ms/);
     await page.mouse.move(0, 0);
     await expect(details.isVisible()).resolves.toBe(false);
+  });
+
+  it("draws the thread's busy samples as bars, and a pointer on a bar reaches the slice under it", async () => {
+    ready();
+    const bars = page.locator('g.run[data-run="1"] g.thread-bars rect.thread-busy');
+    expect(await bars.count()).toBeGreaterThan(0);
+    // The tallest bar: where the pointer is most likely to land on a bar rather than beside it.
+    const boxes = await bars.evaluateAll((els) =>
+      els.map((el) => {
+        const { x, y, width, height } = el.getBoundingClientRect();
+        return { x, y, width, height };
+      }),
+    );
+    const tallest = boxes.reduce((a, b) => (b.height > a.height ? b : a));
+    await page.mouse.move(tallest.x + tallest.width / 2, tallest.y + tallest.height - 0.5);
+    const shown = page.locator('g.run[data-run="1"] g.thread-slice .details:visible');
+    await expect(shown.count()).resolves.toBe(1);
+    expect(await shown.textContent()).toMatch(/in callbacks \d+\.\d ms of \d+\.\d ms/);
+    await page.mouse.move(0, 0);
   });
 
   it("shows a chunk's details on hover in either run", async () => {

@@ -2,7 +2,8 @@
 // is there to show.
 
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -63,7 +64,7 @@ const CHECKS: Record<number, (stdout: string) => void> = {
   3: (stdout) => {
     expect(stdout).toMatch(/^callback: "The Reactor" from 127\.0\.0\.1:\d+$/m);
     expect(stdout).toMatch(
-      /^errback: PoemTimeoutError: 127\.0\.0\.1:\d+: no poem after 1 s; the connection was closed$/m,
+      /^errback: PoemTimeoutError \(ERR_POEM_TIMEOUT\): 127\.0\.0\.1:\d+: no poem after 1 s; the connection was closed$/m,
     );
     expect(stdout).toMatch(/^the reactor stopped/m);
   },
@@ -116,6 +117,18 @@ describe('the examples (npm run example -- N)', () => {
   it('are the six steps of the lesson, numbered 1 to 6, each with a check below', () => {
     expect(examples.map((name) => Number.parseInt(name, 10))).toEqual([1, 2, 3, 4, 5, 6]);
     expect(Object.keys(CHECKS).map(Number)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('import the package only by its public names, as a user would, besides Node and each other', () => {
+    const allowed = /^(poetry-now|poetry-now\/testing|node:[a-z/_]+|\.\/[\w.-]+\.mjs)$/;
+    for (const name of readdirSync(examplesFolder).filter((file) => file.endsWith('.mjs'))) {
+      const source = readFileSync(join(examplesFolder, name), 'utf8');
+      const specifiers = [
+        ...source.matchAll(/\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]/g),
+      ].map((m) => m[1] ?? m[2]!);
+      expect(specifiers.length, name).toBeGreaterThan(0);
+      for (const specifier of specifiers) expect(specifier, name).toMatch(allowed);
+    }
   });
 
   it.each(examples)(

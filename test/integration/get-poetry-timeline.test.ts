@@ -1,6 +1,7 @@
 // get-poetry --timeline as a user runs it: the file it writes, and the files it refuses.
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { constants as bufferConstants } from 'node:buffer';
+import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeAllPeers, refusedPort, startPoetryPeer } from '../helpers/peers.js';
@@ -146,6 +147,26 @@ describe('get-poetry --timeline', () => {
     );
     expect(peer.connections).toBe(0);
     expect(await readFile(file, 'utf8')).toBe('<html><body>my notes</body></html>\n');
+  });
+
+  it('refuses, in one line and by its size alone, a file too long to be a timeline', async () => {
+    const peer = await startPoetryPeer('a poem\n');
+    const file = join(dir, 'huge.html');
+    // Sparse: it takes no room on disk, and is never read.
+    await writeFile(file, '');
+    await truncate(file, bufferConstants.MAX_STRING_LENGTH + 1);
+    const { status, stderr } = await runCli('get-poetry', [
+      '--timeline-append',
+      file,
+      peer.address,
+    ]);
+    expect(status).toBe(1);
+    expect(stderr).toMatch(
+      new RegExp(
+        `^get-poetry: cannot add a run to ${file}: at \\d+ MiB it cannot be a timeline\\n$`,
+      ),
+    );
+    expect(peer.connections).toBe(0);
   });
 
   it('takes --timeline or --timeline-append, not both', async () => {

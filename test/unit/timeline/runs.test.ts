@@ -150,14 +150,47 @@ describe("the event loop thread's lane", () => {
     }
   });
 
-  it('draws a busier slice taller, and says how busy the thread was in all', () => {
+  it('draws a busier sample taller, full at a tenth busy, and says how busy the thread was in all', () => {
     const [quiet, busy] = runsOf(root).map((run) => byClass(run, 'thread-lane')[0]!);
-    const height = (lane: Element) => Number(byClass(lane, 'thread-busy')[0]!.attributes.height);
-    // Half of the lane's 17 px for a thread busy half the time; a sliver for a quiet one.
-    expect(height(busy!)).toBeCloseTo(8.5, 5);
-    expect(height(quiet!)).toBeLessThan(2);
+    const heights = (lane: Element) =>
+      byClass(lane, 'thread-busy').map((bar) => Number(bar.attributes.height));
+    // One bar per sample, 8 of them over 4 s and 4 over 2 s; 2% busy fills a fifth of the
+    // lane's 17 px, half busy fills it all (the scale ends at 10%).
+    expect(heights(quiet!)).toEqual(Array(8).fill(3.4));
+    expect(heights(busy!)).toEqual(Array(4).fill(17));
     expect(textOf(byClass(quiet!, 'thread-outcome')[0]!)).toBe('busy 2%');
     expect(textOf(byClass(busy!, 'thread-outcome')[0]!)).toBe('busy 50%');
+  });
+
+  it('shows the sample in which the thread woke, even among samples finer than a pixel', () => {
+    // 10 s of 10 ms samples, the thread busy 0.5% of each (timers), but 4% of the one at 5 s,
+    // and not at all from 8 s on.
+    const run = oneAfterAnother();
+    const t0 = run.startSeconds!;
+    const eventLoop = samples(t0, 10, 0.01, 0.005).map((sample) => {
+      const at = sample.fromSeconds - t0;
+      if (Math.abs(at - 5) < 1e-6) return { ...sample, busySeconds: 0.0004 };
+      if (at > 8 - 1e-6) return { ...sample, busySeconds: 0 };
+      return sample;
+    });
+    const svg = parseMarkup(renderTimelineSvg({ ...run, endSeconds: t0 + 10, eventLoop }));
+    const bars = byClass(byClass(svg, 'thread-lane')[0]!, 'thread-busy').map((bar) => ({
+      x: Number(bar.attributes.x),
+      height: Number(bar.attributes.height),
+    }));
+    // Fewer bars than samples (a pixel holds more than one), none of them averaged away.
+    expect(bars.length).toBeLessThan(eventLoop.length);
+    const tallest = bars.reduce((a, b) => (b.height > a.height ? b : a));
+    expect(tallest.height).toBeCloseTo(17 * 0.4, 5);
+    // Any work at all is at least a pixel (0.5% would be 0.85 px), no work no bar.
+    const others = bars.filter((bar) => bar !== tallest).map((bar) => bar.height);
+    expect(new Set(others)).toEqual(new Set([1]));
+    // The tallest stands where 5 s is on the axis, half way between 0 s and 10 s, and no bar
+    // stands past 8 s.
+    const zero = Number(byClass(svg, 'grid zero')[0]!.attributes.x1);
+    const ten = Number(byClass(svg, 'tick').find((tick) => textOf(tick) === '10 s')!.attributes.x);
+    expect(tallest.x).toBeCloseTo((zero + ten) / 2, 0);
+    expect(Math.max(...bars.map((bar) => bar.x))).toBeLessThan(zero + (ten - zero) * 0.8);
   });
 
   it('gives each slice a tooltip and hover details with its time in callbacks', () => {
@@ -170,6 +203,22 @@ describe("the event loop thread's lane", () => {
     expect(textOf(byClass(slices[1]!, 'details')[0]!)).toContain(
       'in callbacks 250.0 ms of 500.0 ms',
     );
+  });
+
+  it("widens the labels' column for its label, so a short address's plot starts after it", () => {
+    const zeroX = (run: TimelineRun) =>
+      Number(byClass(parseMarkup(renderTimelineSvg(run)), 'grid zero')[0]!.attributes.x1);
+    const short = 'a:1';
+    const asLong = `${'x'.repeat('event loop thread'.length - 2)}:1`;
+    const lone = (address: string, eventLoop?: EventLoopSample[]): TimelineRun => ({
+      addresses: [address],
+      events: fetchEvents(0, address, 0, 0, 2),
+      startSeconds: 0,
+      endSeconds: 2,
+      ...(eventLoop === undefined ? {} : { eventLoop }),
+    });
+    expect(zeroX(lone(short, samples(0, 2, 0.5, 0.1)))).toBe(zeroX(lone(asLong)));
+    expect(zeroX(lone(short))).toBeLessThan(zeroX(lone(asLong)));
   });
 
   it('is not drawn for a run without samples', () => {
