@@ -73,6 +73,12 @@ export interface SocketKind {
    * clean end (see TCPTransport.#ended), or undefined when that is `socket` itself.
    */
   underlying?(socket: net.Socket): net.Socket | undefined;
+  /**
+   * False for a transport with no reset (a UNIX socket): its peer's close, clean or not, is only
+   * the end of the stream, so the end is taken as clean and no write of nothing asks. (There, a
+   * write to a peer that closed fails even after a clean close, so it would tell nothing.)
+   */
+  readonly resets?: boolean;
 }
 
 /**
@@ -381,7 +387,7 @@ export class TCPTransport implements ITransport, OwnedResource {
 
   #ended(): void {
     const socket = this.#socket;
-    if (!socket.writable) {
+    if (!socket.writable || this.#holder.socketKind?.resets === false) {
       this.#endedCleanly();
       return;
     }

@@ -56,6 +56,7 @@ export const UNIX_CLIENT: ClientSocketKind = {
   peerIsDestination: true,
   lendsReadBuffer: true,
   resetSocket: destroyWithoutReset,
+  resets: false,
 };
 
 /**
@@ -73,6 +74,7 @@ function unixServerKind(path: string): ServerSocketKind {
     listenOptions: (_port, _host, backlog) => ({ path, backlog }),
     label: () => path,
     resetSocket: destroyWithoutReset,
+    resets: false,
   };
 }
 

@@ -71,6 +71,11 @@ export interface ContractLimits {
    * protocol, so the server cannot be told it was lost.
    */
   earlyAbortUnseen?: string;
+  /**
+   * The transport has no reset: an abort reaches the peer as the end of the stream, so the peer
+   * cannot tell it from a clean close (the abort cases then check the aborting side only).
+   */
+  noReset?: string;
 }
 
 /** An implementation of the event layer under contract: TCP, TLS, UNIX sockets, memory. */

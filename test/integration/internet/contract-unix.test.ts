@@ -14,9 +14,13 @@ const UNIX_CONNECTS_AT_ONCE =
   'the kernel answers a UNIX connect at once (connected, or refused: no file, nobody listening, ' +
   'a full queue), so no attempt stays pending for a timeout or a disconnect to end';
 
+/** Why a peer cannot tell an abort from a close. */
+const UNIX_HAS_NO_RESET =
+  'a UNIX stream socket has no reset: closing it at once is, to the peer, the end of the stream';
+
 const unix: ContractImplementation = {
   name: 'UNIX sockets',
-  limits: { pendingAttempt: UNIX_CONNECTS_AT_ONCE },
+  limits: { pendingAttempt: UNIX_CONNECTS_AT_ONCE, noReset: UNIX_HAS_NO_RESET },
   async open() {
     const dir = await scratchDir('poetry-contract-');
     let sockets = 0;
