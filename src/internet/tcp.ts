@@ -744,11 +744,25 @@ export class TCPPort implements IListeningPort, OwnedResource, TransportHolder {
   readonly #owner: TCPOwner;
   readonly #host: Address;
   #listening = true;
+  /**
+   * Counted here rather than left to net's `maxConnections`, whose 'drop' event not every
+   * runtime emits (Deno 2 closes the connection without a word).
+   */
+  readonly #maxConnections: number;
+  readonly #onDrop: ((peer: Address) => void) | undefined;
+  #connections = 0;
 
-  private constructor(server: net.Server, factory: IProtocolFactory, owner: TCPOwner) {
+  private constructor(
+    server: net.Server,
+    factory: IProtocolFactory,
+    owner: TCPOwner,
+    options: ListenOptions,
+  ) {
     this.#server = server;
     this.#factory = factory;
     this.#owner = owner;
+    this.#maxConnections = options.maxConnections ?? Number.POSITIVE_INFINITY;
+    this.#onDrop = options.onDrop;
     const bound = server.address() as net.AddressInfo;
     this.#host = { host: bound.address, port: bound.port };
   }
@@ -768,13 +782,6 @@ export class TCPPort implements IListeningPort, OwnedResource, TransportHolder {
       return Promise.reject(new CannotListenError(reason, { address }));
     }
     const server = net.createServer({ allowHalfOpen: true });
-    if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
-    const onDrop = options.onDrop;
-    if (onDrop !== undefined) {
-      server.on('drop', (data?: { remoteAddress?: string; remotePort?: number }) => {
-        onDrop({ host: data?.remoteAddress ?? '', port: data?.remotePort ?? 0 });
-      });
-    }
     return new Promise<TCPPort>((resolve, reject) => {
       const onListenError = (error: Error): void => {
         reject(
@@ -788,7 +795,7 @@ export class TCPPort implements IListeningPort, OwnedResource, TransportHolder {
       try {
         server.listen({ port, host, backlog: options.backlog ?? 4096 }, () => {
           server.off('error', onListenError);
-          const listening = new TCPPort(server, factory, owner);
+          const listening = new TCPPort(server, factory, owner, options);
           server.on('connection', listening.#onConnection);
           server.on('error', listening.#onServerError);
           owner.track(listening);
@@ -820,6 +827,14 @@ export class TCPPort implements IListeningPort, OwnedResource, TransportHolder {
   }
 
   readonly #onConnection = (socket: net.Socket): void => {
+    if (this.#connections >= this.#maxConnections) {
+      const peer = { host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+      socket.on('error', () => {});
+      socket.destroy();
+      this.#onDrop?.(peer);
+      return;
+    }
+    this.#connections++;
     const owner = this.#owner;
     socket.on('error', TCPTransport.onSocketError);
     const transport = new TCPTransport(socket, owner, this);
@@ -829,6 +844,7 @@ export class TCPPort implements IListeningPort, OwnedResource, TransportHolder {
 
   /** For its transports only: a connection has ended. */
   transportLost(transport: TCPTransport): void {
+    this.#connections--;
     this.#owner.untrack(transport);
   }
 

@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startReader, whenConnected } from '../helpers/readers.js';
+import { runtimeCommand, runtimeEnv } from '../helpers/runtime.js';
 import { removeScratchDirs, scratchDir } from '../helpers/scratch.js';
 import { binaryPoem } from '../helpers/server-memory.js';
 import { SERVER_CLI, startServer, stopServersAndReaders } from '../helpers/server-process.js';
@@ -40,8 +41,8 @@ interface LimitedServer {
 async function startLimitedServer(maxOpenFiles: number, args: string[]): Promise<LimitedServer> {
   const child = spawn(
     '/bin/sh',
-    ['-c', `ulimit -n ${maxOpenFiles} && exec "$0" "$@"`, process.execPath, SERVER_CLI, ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    ['-c', `ulimit -n ${maxOpenFiles} && exec "$0" "$@"`, ...runtimeCommand(SERVER_CLI, args)],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: runtimeEnv() },
   );
   limited.add(child);
   let stdout = '';
