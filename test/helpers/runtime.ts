@@ -1,6 +1,7 @@
 // Which JavaScript runtime runs the built commands in tests: the one switch, POETRY_TEST_RUNTIME.
 
 import { basename } from 'node:path';
+import { it } from 'vitest';
 
 /** The runtimes the package promises to run under. */
 export type RuntimeName = 'node' | 'deno' | 'bun';
@@ -9,28 +10,36 @@ export interface TestRuntime {
   readonly name: RuntimeName;
   /** The executable: a path, or a name looked up on PATH. */
   readonly executable: string;
-  /** What goes between the executable and the script (Deno runs a file with `run -A`). */
+  /** What goes between the executable and the script (Deno runs a file with `run -A -q`). */
   readonly args: readonly string[];
 }
 
+/** The runtime running this process (the test runner's own, when Deno or Bun runs it). */
+function runningRuntime(): RuntimeName {
+  const versions = process.versions as NodeJS.ProcessVersions & { bun?: string; deno?: string };
+  return versions.deno !== undefined ? 'deno' : versions.bun !== undefined ? 'bun' : 'node';
+}
+
 /**
- * The runtime named by `value`: `node`, `deno` or `bun` (looked up on PATH; `node` is the Node
- * running the tests), or a path to one of them, whose file name says which. Unset or empty: Node.
+ * The runtime named by `value`: `node`, `deno` or `bun` (Deno and Bun looked up on PATH, `node`
+ * meaning the Node running the tests), or a path to one of them, whose file name says which.
+ * Unset or empty: the runtime running the tests.
  */
 export function testRuntime(value: string | undefined): TestRuntime {
-  if (value === undefined || value === '')
-    return { name: 'node', executable: process.execPath, args: [] };
-  const name = basename(value).replace(/\.exe$/, '');
-  const explicit = value.includes('/');
+  const unset = value === undefined || value === '';
+  const name = unset ? runningRuntime() : basename(value).replace(/\.exe$/, '');
+  // The runtime running the tests is at process.execPath, not necessarily on PATH.
+  const executable = unset || value === 'node' ? process.execPath : value;
   switch (name) {
     case 'node':
-      return { name, executable: explicit ? value : process.execPath, args: [] };
-    // -A: a command reads files, listens and connects as it would under Node; Deno's
-    // permission prompts are for code the user does not trust, not for a CLI they installed.
-    case 'deno':
-      return { name, executable: value, args: ['run', '-A'] };
     case 'bun':
-      return { name, executable: value, args: [] };
+      return { name, executable, args: [] };
+    // -A: a command reads files, listens and connects as it would under Node; Deno's permission
+    // prompts are for code the user does not trust, not for a command they installed.
+    // -q: on a terminal, Deno draws (and erases) a progress line of its own when loading is
+    // slow, which a test would take for ours.
+    case 'deno':
+      return { name, executable, args: ['run', '-A', '-q'] };
     default:
       throw new Error(`POETRY_TEST_RUNTIME=${value}: expected node, deno, bun or a path to one`);
   }
@@ -50,4 +59,16 @@ export function runtimeCommand(script: string, args: readonly string[] = []): st
  */
 export function runtimeEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return RUNTIME.name === 'deno' ? { ...env, DENO_NO_UPDATE_CHECK: '1' } : env;
+}
+
+/**
+ * `it`, or `it.skip` under one of `runtimes`: for a case that fails there because of what that
+ * runtime itself does, which `why` describes and the package cannot work around.
+ */
+export function itExceptUnder(
+  runtimes: readonly RuntimeName[],
+  why: string,
+): ReturnType<typeof it.skipIf> {
+  if (why === '') throw new Error('itExceptUnder: say what the runtime does');
+  return it.skipIf(runtimes.includes(RUNTIME.name));
 }

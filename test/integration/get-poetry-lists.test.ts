@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeAllPeers, refusedPort, startPoetryPeer } from '../helpers/peers.js';
 import { type CliResult, cliPath, killRunningClis, runCli } from '../helpers/run-cli.js';
-import { runtimeCommand, runtimeEnv } from '../helpers/runtime.js';
+import { itExceptUnder, runtimeCommand, runtimeEnv } from '../helpers/runtime.js';
 import { removeScratchDirs, scratchDir } from '../helpers/scratch.js';
 
 const children = new Set<ReturnType<typeof spawn>>();
@@ -233,11 +233,15 @@ describe('get-poetry --from - on a pipe its writer keeps open', () => {
     return byItself;
   }
 
-  it('exits on SIGINT without waiting for another line', async () => {
+  // Deno 2 keeps a process alive while a destroyed process.stdin still waits for its pipe's
+  // writer: the command is done, yet exits only when the writer closes the pipe.
+  const exceptUnderDeno = itExceptUnder(['deno'], 'Deno keeps a destroyed stdin waiting');
+
+  exceptUnderDeno('exits on SIGINT without waiting for another line', async () => {
     expect(await exitsWithInputOpen((child) => child.kill('SIGINT'))).toBe(true);
   });
 
-  it('exits when its reader goes away, without waiting for another line', async () => {
+  exceptUnderDeno('exits when its reader goes away, without waiting for another line', async () => {
     const readerGone = (child: ReturnType<typeof spawn>, address: string): void => {
       // What `head -1` does; the next record written finds the pipe closed.
       child.stdout!.destroy();
