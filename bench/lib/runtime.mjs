@@ -42,7 +42,7 @@ export function findRuntime(value) {
   return {
     name,
     path,
-    version: name === 'node' ? version : `${name} ${version}`,
+    version: name === 'node' ? `node ${version}` : `${name} ${version}`,
     argv: (script, ...args) => [path, ...prefix, script, ...args],
   };
 }
@@ -85,17 +85,17 @@ export function runtimesBlock(documents) {
     if (!base) continue;
     for (const which of [compared.ours, 'floor']) {
       const cells = names.map((n) => {
-        const median = findRow(byName[n], which)?.median;
-        if (!median) return '–';
+        const measured = findRow(byName[n], which);
+        const m = measured?.median;
+        if (!m) return measured?.status === 'FAILED' ? 'FAILED' : '–';
         const parts = [
-          times(median.wallSeconds / base.wallSeconds),
-          times(median.cpuSeconds / base.cpuSeconds),
-          times(median.peakRssKiB / base.peakRssKiB),
+          times(m.wallSeconds / base.wallSeconds),
+          times(m.cpuSeconds / base.cpuSeconds),
+          times(m.peakRssKiB / base.peakRssKiB),
         ];
-        const late = findRow(byName[n], which)?.runs?.map((r) => r.latenessP99Ms);
-        if (compared.id === 'capacity' && late?.every((v) => typeof v === 'number')) {
-          parts.push(`p99 ${Math.max(...late).toFixed(0)} ms`);
-        }
+        // The server's own measure: its chunks' p99 lateness (the median of the runs').
+        const late = measured.latenessP99Ms;
+        if (typeof late === 'number') parts.push(`late ${late.toFixed(0)} ms`);
         return parts.join(' · ');
       });
       rows.push([compared.title, which === 'floor' ? 'floor' : 'ours', ...cells]);
@@ -113,16 +113,21 @@ export function runtimesBlock(documents) {
   const table = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
   const when = names.map((n) => `${n} ${documents[n].date.slice(0, 16).replace('T', ' ')}`);
   const runs = names.map((n) => `${n} ${documents[n].runsEach ?? 'default'}`);
+  const failures = names.flatMap((n) => documents[n].failures.map((f) => `- ${n}: ${f}`));
   return [
     BEGIN,
     '<!-- Written by `npm run bench -- --runtimes-table`; edit bench/, not this block. -->',
     '',
-    `Each cell: wall · CPU · peak RSS, as a multiple of Node's floor in the same scenario ` +
-      `(medians; runs of each program: ${runs.join(', ')}; measured ${when.join(', ')} UTC). ` +
-      'The servers that feed the clients and the readers of the capacity scenario run under ' +
-      `Node in every column; only the measured programs change runtime. Machine: ${machineLine(documents.node.machine)}.`,
+    "Each cell: wall · CPU · peak RSS, medians, as multiples of Node's floor in the same " +
+      "scenario; the server's cells end with its chunks' p99 lateness. Runs of each program: " +
+      `${runs.join(', ')}; measured ${when.join(', ')} UTC. The servers that feed the clients ` +
+      'and the readers of the capacity scenario run under Node in every column: only the ' +
+      `measured programs change runtime. Machine: ${machineLine(documents.node.machine)}.`,
     '',
     ...table,
+    ...(failures.length
+      ? ['', 'Failures (a poem lost or corrupted, or a crash):', '', ...failures]
+      : []),
     END,
   ].join('\n');
 }

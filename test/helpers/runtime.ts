@@ -54,6 +54,22 @@ export function runtimeCommand(script: string, args: readonly string[] = []): st
 }
 
 /**
+ * `[executable, ...args]` that runs the installed package's command `name ARGS…` under RUNTIME,
+ * as the README tells a user of that runtime to type it, in a project where it is installed.
+ */
+export function installedCommand(name: string, args: readonly string[] = []): string[] {
+  switch (RUNTIME.name) {
+    case 'node':
+      return ['npx', '--no-install', name, ...args];
+    case 'deno':
+      return [RUNTIME.executable, ...RUNTIME.args, `npm:poetry-now/${name}`, ...args];
+    case 'bun':
+      // --bun: Bun itself, not the Node the command's #! line names.
+      return [RUNTIME.executable, 'x', '--bun', name, ...args];
+  }
+}
+
+/**
  * The environment for a process under RUNTIME: `env` plus, for Deno, no update check (a command
  * run by a test must not reach for the network).
  */
