@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as peers from '../helpers/peers.js';
 import { killTerminals, runGetPoetryOnPty, shellQuote } from '../helpers/pty.js';
 import { killRunningClis, runCli } from '../helpers/run-cli.js';
-import { itExceptUnder } from '../helpers/runtime.js';
+import { skipUnder } from '../helpers/runtime.js';
 import { removeScratchDirs, scratchDir } from '../helpers/scratch.js';
 
 const HOSTILE = peers.HOSTILE_POEM;
@@ -118,69 +118,62 @@ describe('get-poetry against every misbehaving server at once', () => {
   });
 });
 
-describe('get-poetry out of file descriptors', () => {
-  // Bun 1 reports a connect that fails for want of a descriptor (EMFILE) as ECONNREFUSED, so
-  // the command cannot tell it from a refusal, and fails the address.
-  itExceptUnder(['bun'], 'Bun reports EMFILE on connect as ECONNREFUSED')(
-    'ends every address as its server deserves under ulimit -n 48, losing none to the limit',
-    async () => {
-      const poem = Buffer.alloc(20_000, 'The descriptors ran out; the poems did not.\n');
-      const good = await peers.startLastByteClosePeer(poem);
-      const flood = await peers.startFloodPeer();
-      const empty = await peers.startEmptyPeer();
-      const refused = `127.0.0.1:${await peers.refusedPort()}`;
-      const kinds = [good.address, flood.address, empty.address, refused];
-      const addresses = Array.from({ length: 240 }, (_, i) => kinds[i % kinds.length]!);
-      const result = await runCli(
-        'get-poetry',
-        ['--json', '--concurrency', '1000', '--max-bytes', '100000', ...addresses],
-        { maxOpenFiles: 48, timeoutMs: 25_000 },
-      );
-      expect(result.signal).toBe(null);
-      expect(result.status).toBe(1);
-      const document = JSON.parse(result.stdout.toString()) as {
-        poems: { index: number; text: string }[];
-        failures: { index: number; code: string }[];
-      };
-      expect(document.poems).toHaveLength(60);
-      for (const p of document.poems) {
-        expect((p.index - 1) % 4).toBe(0);
-        expect(p.text).toBe(poem.toString());
-      }
-      const codes = ['ERR_POEM_TOO_LARGE', 'ERR_EMPTY_POEM', 'ERR_CONNECTION_REFUSED'];
-      expect(document.failures).toHaveLength(180);
-      for (const f of document.failures) expect(f.code).toBe(codes[((f.index - 1) % 4) - 1]);
-      expect(result.stderr).not.toContain('too many open files');
-    },
-    30_000,
-  );
+const BUN_EMFILE =
+  'Bun 1 reports a connect that fails for want of a descriptor (EMFILE) as ECONNREFUSED, so the command cannot tell it from a refusal';
+const DENO_EMFILE =
+  'Deno 2 panics (in its signal handling, unwrapping EMFILE) or stalls once the process is out of descriptors';
 
-  // Bun: as above. Deno 2 panics (in its signal handling, unwrapping EMFILE) or stalls once
-  // the process is out of descriptors.
-  itExceptUnder(
-    ['bun', 'deno'],
-    'Bun reports EMFILE on connect as ECONNREFUSED; Deno panics or stalls out of descriptors',
-  )(
-    'streams every poem into --output files under ulimit -n 48 without stalling',
-    async () => {
-      const poem = Buffer.alloc(200_000, 'Each poem needs a socket and a file.\n');
-      const server = await peers.startPoetryPeer(poem);
-      const dir = join(await scratchDir('faults-cli-'), 'out');
-      const addresses = Array.from({ length: 300 }, () => server.address);
-      // Well-behaved, this takes a second or two; a fetch loop that starves itself of
-      // descriptors takes minutes and is killed at the time limit.
-      const result = await runCli(
-        'get-poetry',
-        ['--quiet', '--concurrency', '1000', '--output', dir, ...addresses],
-        { maxOpenFiles: 48, timeoutMs: 20_000 },
-      );
-      expect(result.signal).toBe(null);
-      expect(result.status).toBe(0);
-      const files = await readdir(dir);
-      expect(files).toHaveLength(300);
-      expect(files.filter((f) => f.endsWith('.part'))).toEqual([]);
-      expect(Buffer.compare(await readFile(join(dir, files[0]!)), poem)).toBe(0);
-    },
-    30_000,
-  );
+describe('get-poetry out of file descriptors', () => {
+  it('ends every address as its server deserves under ulimit -n 48, losing none to the limit', async (context) => {
+    skipUnder(context, ['bun'], BUN_EMFILE);
+    const poem = Buffer.alloc(20_000, 'The descriptors ran out; the poems did not.\n');
+    const good = await peers.startLastByteClosePeer(poem);
+    const flood = await peers.startFloodPeer();
+    const empty = await peers.startEmptyPeer();
+    const refused = `127.0.0.1:${await peers.refusedPort()}`;
+    const kinds = [good.address, flood.address, empty.address, refused];
+    const addresses = Array.from({ length: 240 }, (_, i) => kinds[i % kinds.length]!);
+    const result = await runCli(
+      'get-poetry',
+      ['--json', '--concurrency', '1000', '--max-bytes', '100000', ...addresses],
+      { maxOpenFiles: 48, timeoutMs: 25_000 },
+    );
+    expect(result.signal).toBe(null);
+    expect(result.status).toBe(1);
+    const document = JSON.parse(result.stdout.toString()) as {
+      poems: { index: number; text: string }[];
+      failures: { index: number; code: string }[];
+    };
+    expect(document.poems).toHaveLength(60);
+    for (const p of document.poems) {
+      expect((p.index - 1) % 4).toBe(0);
+      expect(p.text).toBe(poem.toString());
+    }
+    const codes = ['ERR_POEM_TOO_LARGE', 'ERR_EMPTY_POEM', 'ERR_CONNECTION_REFUSED'];
+    expect(document.failures).toHaveLength(180);
+    for (const f of document.failures) expect(f.code).toBe(codes[((f.index - 1) % 4) - 1]);
+    expect(result.stderr).not.toContain('too many open files');
+  }, 30_000);
+
+  it('streams every poem into --output files under ulimit -n 48 without stalling', async (context) => {
+    skipUnder(context, ['bun'], BUN_EMFILE);
+    skipUnder(context, ['deno'], DENO_EMFILE);
+    const poem = Buffer.alloc(200_000, 'Each poem needs a socket and a file.\n');
+    const server = await peers.startPoetryPeer(poem);
+    const dir = join(await scratchDir('faults-cli-'), 'out');
+    const addresses = Array.from({ length: 300 }, () => server.address);
+    // Well-behaved, this takes a second or two; a fetch loop that starves itself of
+    // descriptors takes minutes and is killed at the time limit.
+    const result = await runCli(
+      'get-poetry',
+      ['--quiet', '--concurrency', '1000', '--output', dir, ...addresses],
+      { maxOpenFiles: 48, timeoutMs: 20_000 },
+    );
+    expect(result.signal).toBe(null);
+    expect(result.status).toBe(0);
+    const files = await readdir(dir);
+    expect(files).toHaveLength(300);
+    expect(files.filter((f) => f.endsWith('.part'))).toEqual([]);
+    expect(Buffer.compare(await readFile(join(dir, files[0]!)), poem)).toBe(0);
+  }, 30_000);
 });

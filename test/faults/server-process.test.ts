@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startReader, whenConnected } from '../helpers/readers.js';
-import { itExceptUnder, runtimeCommand, runtimeEnv } from '../helpers/runtime.js';
+import { runtimeCommand, runtimeEnv, skipUnder } from '../helpers/runtime.js';
 import { removeScratchDirs, scratchDir } from '../helpers/scratch.js';
 import { binaryPoem } from '../helpers/server-memory.js';
 import { SERVER_CLI, startServer, stopServersAndReaders } from '../helpers/server-process.js';
@@ -90,57 +90,52 @@ describe('poetry-server against readers that never read', () => {
 });
 
 describe('poetry-server out of file descriptors', () => {
-  // Deno 2 panics (in its signal handling, unwrapping EMFILE) or stops serving once the process
-  // is out of descriptors.
-  itExceptUnder(['deno'], 'Deno panics or stalls out of descriptors')(
-    'serves every reader it accepts exactly under ulimit -n 64, and all of them once descriptors free up',
-    async () => {
-      const poem = binaryPoem(600, 10);
-      const path = join(dir, 'small.bin');
-      await writeFile(path, poem);
-      const server = await startLimitedServer(64, [
-        '--delay',
-        '0.05',
-        '--num-bytes',
-        '60',
-        '--quiet',
-        '--iface',
-        '127.0.0.1',
-        path,
-      ]);
+  it('serves every reader it accepts exactly under ulimit -n 64, and all of them once descriptors free up', async (context) => {
+    skipUnder(
+      context,
+      ['deno'],
+      'Deno 2 panics (in its signal handling, unwrapping EMFILE) or stalls once the process is out of descriptors',
+    );
+    const poem = binaryPoem(600, 10);
+    const path = join(dir, 'small.bin');
+    await writeFile(path, poem);
+    const server = await startLimitedServer(64, [
+      '--delay',
+      '0.05',
+      '--num-bytes',
+      '60',
+      '--quiet',
+      '--iface',
+      '127.0.0.1',
+      path,
+    ]);
 
-      // Far more readers at once than it has descriptors for.
-      const crowd = await Promise.all(
-        Array.from({ length: 200 }, () =>
-          readPoem('127.0.0.1', server.port, { timeoutMs: 20_000 }),
-        ),
-      );
-      let whole = 0;
-      for (const result of crowd) {
-        if (result.byteLength === poem.length && result.clean) {
-          expect(Buffer.compare(result.data, poem)).toBe(0);
-          whole++;
-        } else {
-          // Turned away for want of a descriptor: nothing at all, never part of the poem.
-          expect(result.byteLength).toBe(0);
-        }
-      }
-      expect(whole).toBeGreaterThan(0);
-
-      // The crowd has gone: everyone is served again.
-      const after = await Promise.all(
-        Array.from({ length: 30 }, () => readPoem('127.0.0.1', server.port, { timeoutMs: 20_000 })),
-      );
-      for (const result of after) {
-        expect(result.clean).toBe(true);
+    // Far more readers at once than it has descriptors for.
+    const crowd = await Promise.all(
+      Array.from({ length: 200 }, () => readPoem('127.0.0.1', server.port, { timeoutMs: 20_000 })),
+    );
+    let whole = 0;
+    for (const result of crowd) {
+      if (result.byteLength === poem.length && result.clean) {
         expect(Buffer.compare(result.data, poem)).toBe(0);
+        whole++;
+      } else {
+        // Turned away for want of a descriptor: nothing at all, never part of the poem.
+        expect(result.byteLength).toBe(0);
       }
-      expect(server.child.exitCode).toBe(null);
-      expect(server.stderr()).toBe('');
-      console.info(
-        `ulimit -n 64, 200 readers at once: ${whole} served, ${200 - whole} turned away`,
-      );
-    },
-    45_000,
-  );
+    }
+    expect(whole).toBeGreaterThan(0);
+
+    // The crowd has gone: everyone is served again.
+    const after = await Promise.all(
+      Array.from({ length: 30 }, () => readPoem('127.0.0.1', server.port, { timeoutMs: 20_000 })),
+    );
+    for (const result of after) {
+      expect(result.clean).toBe(true);
+      expect(Buffer.compare(result.data, poem)).toBe(0);
+    }
+    expect(server.child.exitCode).toBe(null);
+    expect(server.stderr()).toBe('');
+    console.info(`ulimit -n 64, 200 readers at once: ${whole} served, ${200 - whole} turned away`);
+  }, 45_000);
 });

@@ -1,7 +1,7 @@
 // Which JavaScript runtime runs the built commands in tests: the one switch, POETRY_TEST_RUNTIME.
 
 import { basename } from 'node:path';
-import { it } from 'vitest';
+import type { TestContext } from 'vitest';
 
 /** The runtimes the package promises to run under. */
 export type RuntimeName = 'node' | 'deno' | 'bun';
@@ -78,13 +78,14 @@ export function runtimeEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Process
 }
 
 /**
- * `it`, or `it.skip` under one of `runtimes`: for a case that fails there because of what that
- * runtime itself does, which `why` describes and the package cannot work around.
+ * Skips the running test under one of `runtimes`: for a case that fails there because of what
+ * that runtime itself does, which `why` describes (the report shows it) and the package cannot
+ * work around.
  */
-export function itExceptUnder(
+export function skipUnder(
+  context: TestContext,
   runtimes: readonly RuntimeName[],
   why: string,
-): ReturnType<typeof it.skipIf> {
-  if (why === '') throw new Error('itExceptUnder: say what the runtime does');
-  return it.skipIf(runtimes.includes(RUNTIME.name));
+): void {
+  context.skip(runtimes.includes(RUNTIME.name), `under ${RUNTIME.name}: ${why}`);
 }

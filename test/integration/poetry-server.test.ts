@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { itExceptUnder } from '../helpers/runtime.js';
+import { skipUnder } from '../helpers/runtime.js';
 import { removeScratchDirs, scratchDir } from '../helpers/scratch.js';
 import { binaryPoem, expectSameBytes } from '../helpers/server-memory.js';
 import { startServer, stopServersAndReaders } from '../helpers/server-process.js';
@@ -92,18 +92,18 @@ describe('poetry-server serves the file byte for byte', () => {
 });
 
 describe('poetry-server and its readers', () => {
-  // Deno 2: a write to an accepted socket whose peer's FIN is already there, but not yet read,
-  // fails with EPIPE (the same write once 'end' has come goes through), so the reader gets
-  // nothing.
-  itExceptUnder(['deno'], 'Deno fails a write racing the peer’s FIN with EPIPE')(
-    'sends the whole poem to a reader that half-closes right after connecting',
-    async () => {
-      const server = await startServer(['--delay', '0.01', '--num-bytes', '50', ODE]);
-      const result = await readPoem(server.host, server.port, { halfClose: true });
-      expectSameBytes(result.data, ODE_BYTES);
-      expect(result.clean).toBe(true);
-    },
-  );
+  it('sends the whole poem to a reader that half-closes right after connecting', async (context) => {
+    skipUnder(
+      context,
+      ['deno'],
+      // The same write once 'end' has come goes through; so the reader gets nothing.
+      'Deno 2 fails a write to an accepted socket with EPIPE when the peer’s FIN has arrived but not yet been read',
+    );
+    const server = await startServer(['--delay', '0.01', '--num-bytes', '50', ODE]);
+    const result = await readPoem(server.host, server.port, { halfClose: true });
+    expectSameBytes(result.data, ODE_BYTES);
+    expect(result.clean).toBe(true);
+  });
 
   it('discards what a reader sends and still sends the poem', async () => {
     const server = await startServer(['--delay', '0.01', '--num-bytes', '100', ODE]);
