@@ -2,6 +2,7 @@
 // The benchmark harness: options, the context each scenario in bench/scenarios/ runs in, and the report.
 // Usage: node bench/run.mjs [--quick] [--runs N] [--only LIST] [--no-python] [--dist DIR]
 //                           [--scale-sizes LIST] [--update-readme | --readme-from FILE.json]
+//                           [--runtime node|deno|bun|PATH] [--runtimes-table]
 // Exits 1 only when a program crashes or a poem is lost or corrupted; never on timing.
 import { spawnSync } from 'node:child_process';
 import {
@@ -19,6 +20,12 @@ import { fileURLToPath } from 'node:url';
 import { gnuTimeAvailable, killAll } from './lib/processes.mjs';
 import { updateReadme } from './lib/readme.mjs';
 import { machine, machineLine, markdown } from './lib/report.mjs';
+import {
+  findRuntime,
+  RUNTIME_SCENARIOS,
+  runtimeResultsPath,
+  updateRuntimesTable,
+} from './lib/runtime.mjs';
 import { bigPoem } from './scenarios/big-poem.mjs';
 import { capacity } from './scenarios/capacity.mjs';
 import { fanOut } from './scenarios/fan-out.mjs';
@@ -48,6 +55,11 @@ function usage() {
     '                   10000,100000,1000000; quick 20000)',
     '  --update-readme  after a full run of every scenario, rewrite the tables in README.md',
     '  --readme-from F  rewrite the tables in README.md from a saved full run (F: its JSON) and exit',
+    '  --runtime R      run the measured programs (ours and the floors) under R: node, deno, bun',
+    `                   or a path to one; only ${RUNTIME_SCENARIOS.join(', ')} (the default then),`,
+    '                   no Python rows; a run with --runtime is kept for the cross-runtime table',
+    '  --runtimes-table rewrite the cross-runtime table in README.md from the runs kept under each',
+    '                   runtime (bench/results/runtime-*.json) and exit',
     '',
     'Start-up is measured under Node 24 too in a full run: $POETRY_BENCH_NODE24 names its binary,',
     'else npm installs node@24 into bench/results/.node24 on first use.',
@@ -70,11 +82,15 @@ function parseOptions(argv) {
   const only = argument('--only');
   const dist = argument('--dist');
   const scaleSizes = argument('--scale-sizes');
+  const runtime = argument('--runtime');
   const options = {
     quick: argv.includes('--quick'),
     runs: runs === null ? null : Number(runs),
-    only: only === null ? NAMES : only.split(','),
-    python: !argv.includes('--no-python'),
+    only: only === null ? (runtime === null ? NAMES : RUNTIME_SCENARIOS) : only.split(','),
+    // The Python peer does not change with the runtime: its rows belong to Node's full run.
+    python: !argv.includes('--no-python') && runtime === null,
+    runtime,
+    runtimesTable: argv.includes('--runtimes-table'),
     dist: dist === null ? join(ROOT, 'dist') : resolve(dist),
     updateReadme: argv.includes('--update-readme'),
     readmeFrom: argument('--readme-from'),
@@ -89,6 +105,13 @@ function parseOptions(argv) {
   if (options.runs !== null && !(Number.isInteger(options.runs) && options.runs >= 1)) {
     fatal('--runs takes a positive integer');
   }
+  const others = options.only.filter((name) => !RUNTIME_SCENARIOS.includes(name));
+  if (runtime !== null && others.length) {
+    fatal(`--runtime takes only ${RUNTIME_SCENARIOS.join(', ')}, not ${others.join(', ')}`);
+  }
+  if (runtime !== null && options.updateReadme) {
+    fatal('--update-readme takes a run under the Node running the bench, without --runtime');
+  }
   if (options.updateReadme && (options.quick || options.only.length !== NAMES.length)) {
     fatal('--update-readme takes a full run of every scenario (no --quick or --only)');
   }
@@ -101,9 +124,10 @@ function parseOptions(argv) {
  * Whether one of our commands is built and real: a missing file or the "not yet" stub is not
  * available (reported, not a failure); a --help that crashes is a failure.
  */
-function probeOurs(node, path) {
+function probeOurs(js, path) {
   if (!existsSync(path)) return { available: false, reason: `${path} missing: npm run build` };
-  const probe = spawnSync(node, [path, '--help'], { encoding: 'utf8', timeout: 30_000 });
+  const [executable, ...args] = js(path, '--help');
+  const probe = spawnSync(executable, args, { encoding: 'utf8', timeout: 30_000 });
   const help = `${probe.stdout ?? ''}${probe.stderr ?? ''}`;
   if (/not yet/.test(help)) return { available: false, reason: 'not built yet (stub)' };
   if (probe.status !== 0 || !/usage/i.test(help)) {
@@ -153,7 +177,7 @@ function findNode24(log) {
  * What a scenario is given: the options, the paths to our programs and the floors, the programs
  * as probed, scratch folders, and where to record its results and failures.
  */
-function makeContext(options, log) {
+function makeContext(options, runtime, log) {
   const node = process.execPath;
   const paths = {
     getPoetry: join(options.dist, 'cli/get-poetry.js'),
@@ -174,12 +198,16 @@ function makeContext(options, log) {
   return {
     quick: options.quick,
     scaleSizes: options.scaleSizes,
+    /** The Node that runs what feeds a measured program (servers, readers), whatever --runtime. */
     node,
+    /** How the runtime under measure runs a file: js(script, ...args) is an argv. */
+    js: runtime.argv,
+    runtime,
     paths,
     tmp,
     programs: {
-      client: { name: 'get-poetry', ...probeOurs(node, paths.getPoetry) },
-      server: { name: 'poetry-server', ...probeOurs(node, paths.poetryServer) },
+      client: { name: 'get-poetry', ...probeOurs(runtime.argv, paths.getPoetry) },
+      server: { name: 'poetry-server', ...probeOurs(runtime.argv, paths.poetryServer) },
       floorClient: { name: 'floor client (node:net)', available: true, isFloor: true },
       peerClient: { name: 'peer client (Python asyncio)', ...probePython(options.python) },
       floorServer: { name: 'floor slow server (node:net)', available: true, isFloor: true },
@@ -254,10 +282,18 @@ async function main() {
     log(`bench: README.md tables rewritten from ${options.readmeFrom}`);
     return;
   }
+  if (options.runtimesTable) {
+    const names = updateRuntimesTable(README, RESULTS);
+    log(`bench: README.md cross-runtime table rewritten from the runs under ${names.join(', ')}`);
+    return;
+  }
+  const runtime = findRuntime(options.runtime ?? 'node');
+  if (runtime.error) fatal(runtime.error);
 
   const began = performance.now();
   const info = machine();
-  const context = makeContext(options, log);
+  if (options.runtime !== null) info.runtime = runtime.version;
+  const context = makeContext(options, runtime, log);
   if (context.node24.available) info.node24 = context.node24.version;
   process.on('exit', context.cleanUp);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -267,6 +303,7 @@ async function main() {
     });
   }
   log(`bench: ${options.quick ? 'quick' : 'full'} run; ${machineLine(info)}`);
+  if (options.runtime !== null) log(`bench: the measured programs run under ${runtime.version}`);
   if (!gnuTimeAvailable) {
     log(
       'bench: /usr/bin/time (Debian package "time") is missing: CPU and peak RSS are not measured',
@@ -318,6 +355,10 @@ async function main() {
     );
   }
 
+  if (options.runtime !== null) {
+    document.runtime = { name: runtime.name, version: runtime.version };
+    document.runsEach = options.runs;
+  }
   mkdirSync(RESULTS, { recursive: true });
   const stamp = document.date.replace(/[:.]/g, '-');
   const json = `${JSON.stringify(document, null, 2)}\n`;
@@ -326,6 +367,10 @@ async function main() {
   writeFileSync(join(RESULTS, `${latest}.json`), json);
   writeFileSync(join(RESULTS, `${latest}.md`), report);
   log(`bench: results in bench/results/${latest}.{json,md}`);
+  if (options.runtime !== null && !options.quick) {
+    writeFileSync(runtimeResultsPath(RESULTS, runtime.name), json);
+    log(`bench: kept for the cross-runtime table: bench/results/runtime-${runtime.name}.json`);
+  }
   if (options.updateReadme) {
     updateReadme(README, document);
     log('bench: README.md tables rewritten');

@@ -80,7 +80,7 @@ export async function bigPoem(context) {
 
 /** Every program writes the poem into a file of its own (--output DIR), checked after each run. */
 async function bigPoemToFile(context) {
-  const { node, paths } = context;
+  const { js, paths } = context;
   const bytes = context.quick ? 32 * MiB : 1024 * MiB;
   const half = await servePoem(
     context,
@@ -96,9 +96,9 @@ async function bigPoemToFile(context) {
     entries: [
       {
         row: ours,
-        argv: (dir) => [node, paths.getPoetry, ...ourOptions, '--output', dir, address],
+        argv: (dir) => js(paths.getPoetry, ...ourOptions, '--output', dir, address),
       },
-      { row: floor, argv: (dir) => [node, paths.floorClient, '--output', dir, address] },
+      { row: floor, argv: (dir) => js(paths.floorClient, '--output', dir, address) },
       { row: peer, argv: (dir) => ['python3', paths.peerClient, '--output', dir, address] },
     ],
     // A GiB written into memory still ranges widely run to run on a shared machine.
@@ -118,7 +118,7 @@ async function bigPoemToFile(context) {
  * after each run. Ours is given a size cap just above the poem, and the floor the same.
  */
 async function bigPoemInMemory(context) {
-  const { node, paths } = context;
+  const { js, paths } = context;
   const bytes = context.quick ? 16 * MiB : 256 * MiB;
   const half = await servePoem(
     context,
@@ -132,11 +132,8 @@ async function bigPoemInMemory(context) {
     id: 'big-poem-memory',
     bytes,
     entries: [
-      { row: ours, argv: [node, paths.getPoetry, ...ourOptions, address] },
-      {
-        row: floor,
-        argv: [node, paths.floorClient, '--max-bytes', String(bytes + MiB), address],
-      },
+      { row: ours, argv: js(paths.getPoetry, ...ourOptions, address) },
+      { row: floor, argv: js(paths.floorClient, '--max-bytes', String(bytes + MiB), address) },
       { row: peer, argv: ['python3', paths.peerClient, address] },
     ],
     runs: context.runsFor(5),

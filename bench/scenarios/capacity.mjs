@@ -9,10 +9,11 @@ import { median } from '../lib/report.mjs';
 /**
  * Ours and the floor slow server in turn, each read by bench/reader.mjs, which checks every
  * reader's poem byte-exact in each run. Wall is the readers' (first connect to last close); CPU
- * and RSS are the server's.
+ * and RSS are the server's. The servers run under the runtime measured (--runtime); the readers,
+ * under Node.
  */
 export async function capacity(context) {
-  const { node, paths, programs } = context;
+  const { node, js, paths, programs } = context;
   const { readers, delaySeconds, numBytes, poemBytes } = context.quick
     ? { readers: 500, delaySeconds: 0.05, numBytes: 64, poemBytes: 1_000 }
     : { readers: 5_000, delaySeconds: 0.1, numBytes: 64, poemBytes: 3_000 };
@@ -25,8 +26,7 @@ export async function capacity(context) {
   const entries = [
     {
       row: ours,
-      argv: [
-        node,
+      argv: js(
         paths.poetryServer,
         '--port',
         '0',
@@ -40,9 +40,9 @@ export async function capacity(context) {
         ...context.option(server, '--backlog', readers),
         ...context.option(server, '--max-connections', readers * 2),
         poemPath,
-      ],
+      ),
     },
-    { row: floor, argv: [node, paths.slowServer, poemPath, delaySeconds, numBytes] },
+    { row: floor, argv: js(paths.slowServer, poemPath, delaySeconds, numBytes) },
   ];
   await alternate(
     context,

@@ -9,10 +9,11 @@ const POEM_BYTES = 3_000;
 
 /**
  * Every program prints every poem on stdout (get-poetry's format), checked after each run; ours
- * both with 127.0.0.1:PORT and with a bare PORT, against the same floor (127.0.0.1:PORT).
+ * both with 127.0.0.1:PORT and with a bare PORT, against the same floor (127.0.0.1:PORT). The
+ * clients run under the runtime measured (--runtime); the server that feeds them, under Node.
  */
 export async function fanOut(context) {
-  const { node, paths, programs } = context;
+  const { node, js, paths, programs } = context;
   const counts = context.quick ? [200, 1_000] : [2_000, 10_000];
   const poem = poemBuffer(POEM_BYTES);
   const poemPath = join(context.tmp, 'fan-out.txt');
@@ -34,11 +35,11 @@ export async function fanOut(context) {
         ...context.option(programs.client, '--concurrency', count),
       ];
       const entries = [
-        { row: ours, argv: [node, paths.getPoetry, ...ourOptions, ...addresses], expected },
-        { row: floor, argv: [node, paths.floorClient, ...addresses], expected },
+        { row: ours, argv: js(paths.getPoetry, ...ourOptions, ...addresses), expected },
+        { row: floor, argv: js(paths.floorClient, ...addresses), expected },
         {
           row: bare,
-          argv: [node, paths.getPoetry, ...ourOptions, ...Array(count).fill(String(server.port))],
+          argv: js(paths.getPoetry, ...ourOptions, ...Array(count).fill(String(server.port))),
           expected: bareExpected,
         },
         { row: peer, argv: ['python3', paths.peerClient, ...addresses], expected },

@@ -33,6 +33,7 @@ import type {
   IReactorTime,
   ITransport,
   ListenOptions,
+  PortOptions,
 } from './interfaces.js';
 import { Protocol } from './protocol.js';
 import type { HostAddress, HostAnswer, HostResolver } from './resolver.js';
@@ -859,17 +860,27 @@ export class TCPPort implements IListeningPort, OwnedResource, TransportHolder {
   #listening = true;
   /** A UNIX socket's path, for its connections' failures to name; undefined for a TCP port. */
   readonly label: string | undefined;
+  /**
+   * Counted here rather than left to net's `maxConnections`, whose 'drop' event not every
+   * runtime emits (Deno 2 closes the connection without a word).
+   */
+  readonly #maxConnections: number;
+  readonly #onDrop: ((peer: Address) => void) | undefined;
+  #connections = 0;
 
   private constructor(
     server: net.Server,
     factory: IProtocolFactory,
     owner: TCPOwner,
     kind: ServerSocketKind | undefined,
+    options: PortOptions,
   ) {
     this.#server = server;
     this.#factory = factory;
     this.#owner = owner;
     this.#kind = kind;
+    this.#maxConnections = options.maxConnections ?? Number.POSITIVE_INFINITY;
+    this.#onDrop = options.onDrop;
     const bound = server.address() as net.AddressInfo | string;
     this.#host =
       typeof bound === 'string'
@@ -899,13 +910,6 @@ export class TCPPort implements IListeningPort, OwnedResource, TransportHolder {
     const serverOptions = { allowHalfOpen: true };
     const server =
       kind === undefined ? net.createServer(serverOptions) : kind.createServer(serverOptions);
-    if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
-    const onDrop = options.onDrop;
-    if (onDrop !== undefined) {
-      server.on('drop', (data?: { remoteAddress?: string; remotePort?: number }) => {
-        onDrop({ host: data?.remoteAddress ?? '', port: data?.remotePort ?? 0 });
-      });
-    }
     return new Promise<TCPPort>((resolve, reject) => {
       const onListenError = (error: Error): void => {
         reject(cannotListenErrorFrom(error, address));
@@ -917,7 +921,7 @@ export class TCPPort implements IListeningPort, OwnedResource, TransportHolder {
           kind === undefined ? { port, host, backlog } : kind.listenOptions(port, host, backlog);
         server.listen(listenOptions, () => {
           server.off('error', onListenError);
-          const listening = new TCPPort(server, factory, owner, kind);
+          const listening = new TCPPort(server, factory, owner, kind, options);
           server.on(kind?.connectionEvent ?? 'connection', listening.#onConnection);
           server.on('error', listening.#onServerError);
           owner.track(listening);
@@ -960,6 +964,14 @@ export class TCPPort implements IListeningPort, OwnedResource, TransportHolder {
   }
 
   readonly #onConnection = (socket: net.Socket): void => {
+    if (this.#connections >= this.#maxConnections) {
+      const peer = { host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+      socket.on('error', () => {});
+      socket.destroy();
+      this.#onDrop?.(peer);
+      return;
+    }
+    this.#connections++;
     const owner = this.#owner;
     socket.on('error', TCPTransport.onSocketError);
     const transport = new TCPTransport(socket, owner, this);
@@ -969,6 +981,7 @@ export class TCPPort implements IListeningPort, OwnedResource, TransportHolder {
 
   /** For its transports only: a connection has ended. */
   transportLost(transport: TCPTransport): void {
+    this.#connections--;
     this.#owner.untrack(transport);
   }
 

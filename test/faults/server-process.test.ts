@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startReader, whenConnected } from '../helpers/readers.js';
+import { runtimeCommand, runtimeEnv, skipUnder } from '../helpers/runtime.js';
 import { removeScratchDirs, scratchDir } from '../helpers/scratch.js';
 import { binaryPoem } from '../helpers/server-memory.js';
 import { SERVER_CLI, startServer, stopServersAndReaders } from '../helpers/server-process.js';
@@ -40,8 +41,8 @@ interface LimitedServer {
 async function startLimitedServer(maxOpenFiles: number, args: string[]): Promise<LimitedServer> {
   const child = spawn(
     '/bin/sh',
-    ['-c', `ulimit -n ${maxOpenFiles} && exec "$0" "$@"`, process.execPath, SERVER_CLI, ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    ['-c', `ulimit -n ${maxOpenFiles} && exec "$0" "$@"`, ...runtimeCommand(SERVER_CLI, args)],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: runtimeEnv() },
   );
   limited.add(child);
   let stdout = '';
@@ -89,7 +90,12 @@ describe('poetry-server against readers that never read', () => {
 });
 
 describe('poetry-server out of file descriptors', () => {
-  it('serves every reader it accepts exactly under ulimit -n 64, and all of them once descriptors free up', async () => {
+  it('serves every reader it accepts exactly under ulimit -n 64, and all of them once descriptors free up', async (context) => {
+    skipUnder(
+      context,
+      ['deno'],
+      'Deno 2 panics (in its signal handling, unwrapping EMFILE) or stalls once the process is out of descriptors',
+    );
     const poem = binaryPoem(600, 10);
     const path = join(dir, 'small.bin');
     await writeFile(path, poem);

@@ -224,6 +224,15 @@ export function startWholeThenResetPeer(
 }
 
 /**
+ * Node, for a peer in a process of its own: the one running the tests, or the one on the PATH
+ * when Deno or Bun runs them. A peer is the fixed side of a test, whichever runtime is tested.
+ */
+function nodeExecutable(): string {
+  const versions = process.versions as NodeJS.ProcessVersions & { bun?: string; deno?: string };
+  return versions.deno === undefined && versions.bun === undefined ? process.execPath : 'node';
+}
+
+/**
  * Runs `script` (CommonJS, for `node -e`) in a child process that prints its port on the first
  * line of stdout, and returns it as a Peer whose `close()` kills the child. `args` reach the
  * script as process.argv[1…]. A peer in its own process keeps working while a test blocks this
@@ -236,7 +245,7 @@ async function startPeerProcess(
   onClose: () => void = () => {},
 ): Promise<Peer> {
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, ['-e', script, host, ...args], {
+  const child = spawn(nodeExecutable(), ['-e', script, host, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -1,7 +1,9 @@
-// Runs get-poetry on a pseudo-terminal, through util-linux `script`, bounded in time.
+// Runs get-poetry (under the tests' runtime) on a pseudo-terminal, through util-linux `script`,
+// bounded in time.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cliPath } from './run-cli.js';
+import { runtimeCommand, runtimeEnv } from './runtime.js';
 
 const terminals = new Set<ChildProcess>();
 
@@ -19,10 +21,10 @@ export async function runGetPoetryOnPty(
   args: readonly string[],
   shell: (command: string) => string,
 ): Promise<{ status: number | null; tty: Buffer }> {
-  const command = [process.execPath, cliPath('get-poetry'), ...args].map(shellQuote).join(' ');
+  const command = runtimeCommand(cliPath('get-poetry'), args).map(shellQuote).join(' ');
   const child = spawn('script', ['-qec', shell(command), '/dev/null'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' },
+    env: runtimeEnv({ ...process.env, NO_COLOR: '1', TERM: 'xterm' }),
   });
   terminals.add(child);
   const out: Buffer[] = [];

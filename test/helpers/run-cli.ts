@@ -2,6 +2,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runtimeCommand, runtimeEnv } from './runtime.js';
 
 export interface CliResult {
   /** The exit status, or null when a signal ended the process. */
@@ -34,17 +35,17 @@ export function cliPath(name: string): string {
   return fileURLToPath(new URL(`../../dist/cli/${name}.js`, import.meta.url));
 }
 
-/** Starts `dist/cli/NAME.js ARGS…` with Node, stdin closed. */
+/** Starts `dist/cli/NAME.js ARGS…` under the tests' runtime (POETRY_TEST_RUNTIME), stdin closed. */
 export function startCli(name: string, args: readonly string[], options: CliOptions = {}): CliRun {
-  const argv = [cliPath(name), ...args];
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...options.env };
+  const [executable, ...argv] = runtimeCommand(cliPath(name), args);
+  const env = runtimeEnv({ ...process.env, NO_COLOR: '1', ...options.env });
   delete env.FORCE_COLOR;
   const child =
     options.maxOpenFiles === undefined
-      ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env })
+      ? spawn(executable!, argv, { stdio: ['ignore', 'pipe', 'pipe'], env })
       : spawn(
           '/bin/sh',
-          ['-c', `ulimit -n ${options.maxOpenFiles} && exec "$0" "$@"`, process.execPath, ...argv],
+          ['-c', `ulimit -n ${options.maxOpenFiles} && exec "$0" "$@"`, executable!, ...argv],
           { stdio: ['ignore', 'pipe', 'pipe'], env },
         );
   running.add(child);

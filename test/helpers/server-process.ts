@@ -4,9 +4,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { destroyHostileReaders } from './readers.js';
+import { runtimeCommand, runtimeEnv } from './runtime.js';
 import { destroyAllReaders } from './server-reader.js';
 
-/** The built command (`npm test` builds first); POETRY_SERVER_CLI points at another build. */
+/**
+ * The built command (`npm test` builds first), run under the tests' runtime (POETRY_TEST_RUNTIME);
+ * POETRY_SERVER_CLI points at another build.
+ */
 export const SERVER_CLI =
   process.env.POETRY_SERVER_CLI ??
   fileURLToPath(new URL('../../dist/cli/poetry-server.js', import.meta.url));
@@ -43,12 +47,15 @@ export class ServerProcess {
     if (!existsSync(SERVER_CLI)) {
       throw new Error(`${SERVER_CLI} is missing: build first (npx tsc -p tsconfig.build.json)`);
     }
-    const command = [process.execPath, SERVER_CLI, ...args];
+    const command = runtimeCommand(SERVER_CLI, args);
     if (options.obeyFilePermissions && process.getuid?.() === 0) {
       // setpriv (util-linux) execs the server with those two capabilities out of its bounding set.
       command.unshift('setpriv', '--bounding-set', '-dac_override,-dac_read_search');
     }
-    this.child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(command[0]!, command.slice(1), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: runtimeEnv(),
+    });
     children.add(this.child);
     this.child.stdout!.setEncoding('utf8');
     this.child.stdout!.on('data', (text: string) => this.#onStdout(text));

@@ -3,16 +3,18 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runtimeCommand, runtimeEnv } from '../helpers/runtime.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('the demo (npm start)', () => {
   it('serves three bundled poems, fetches them at once and one by one, prints them, the speed-up and the picture of both', async () => {
-    const { stdout } = await run(process.execPath, ['dist/cli/demo.js'], {
+    const [executable, ...argv] = runtimeCommand('dist/cli/demo.js');
+    const { stdout } = await run(executable!, argv, {
       cwd: root,
       timeout: 60_000,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: runtimeEnv({ ...process.env, NO_COLOR: '1' }),
     });
     for (const file of ['the-reactor.txt', 'callback-inception.txt', 'ode-to-utf8.txt']) {
       const poem = await readFile(new URL(`../../poems/${file}`, import.meta.url), 'utf8');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeAllPeers, refusedPort, startPoetryPeer } from '../helpers/peers.js';
 import { type CliResult, cliPath, killRunningClis, runCli } from '../helpers/run-cli.js';
+import { runtimeCommand, runtimeEnv, skipUnder } from '../helpers/runtime.js';
 import { removeScratchDirs, scratchDir } from '../helpers/scratch.js';
 
 const children = new Set<ReturnType<typeof spawn>>();
@@ -23,10 +24,8 @@ afterEach(async () => {
 function runWithInput(args: readonly string[], input: string, timeoutMs = 20_000) {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.FORCE_COLOR;
-  const child = spawn(process.execPath, [cliPath('get-poetry'), ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env,
-  });
+  const [executable, ...argv] = runtimeCommand(cliPath('get-poetry'), args);
+  const child = spawn(executable!, argv, { stdio: ['pipe', 'pipe', 'pipe'], env: runtimeEnv(env) });
   children.add(child);
   const stdout: Buffer[] = [];
   let stderr = '';
@@ -153,11 +152,17 @@ describe('get-poetry --jsonl', () => {
     const list = join(dir, 'many.txt');
     await writeFile(list, `${server.address}\n`.repeat(20_000));
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-    const child = spawn(
-      process.execPath,
-      [cliPath('get-poetry'), '--from', list, '--jsonl', '--concurrency', '50'],
-      { stdio: ['ignore', 'pipe', 'pipe'], env },
-    );
+    const [executable, ...argv] = runtimeCommand(cliPath('get-poetry'), [
+      '--from',
+      list,
+      '--jsonl',
+      '--concurrency',
+      '50',
+    ]);
+    const child = spawn(executable!, argv, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: runtimeEnv(env),
+    });
     children.add(child);
     let stderr = '';
     child.stderr.setEncoding('utf8');
@@ -199,9 +204,10 @@ describe('get-poetry --from - on a pipe its writer keeps open', () => {
     const server = await startPoetryPeer('Still listening.\n');
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     delete env.FORCE_COLOR;
-    const child = spawn(process.execPath, [cliPath('get-poetry'), '--from', '-', '--jsonl'], {
+    const [executable, ...argv] = runtimeCommand(cliPath('get-poetry'), ['--from', '-', '--jsonl']);
+    const child = spawn(executable!, argv, {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env,
+      env: runtimeEnv(env),
     });
     children.add(child);
     child.stdin.on('error', () => {});
@@ -227,11 +233,17 @@ describe('get-poetry --from - on a pipe its writer keeps open', () => {
     return byItself;
   }
 
-  it('exits on SIGINT without waiting for another line', async () => {
+  // Deno 2 keeps a process alive while a destroyed process.stdin still waits on its pipe: the
+  // command is done, yet exits only when the writer closes the pipe.
+  const DENO_STDIN = 'Deno 2 keeps a process alive while a destroyed stdin waits on its pipe';
+
+  it('exits on SIGINT without waiting for another line', async (context) => {
+    skipUnder(context, ['deno'], DENO_STDIN);
     expect(await exitsWithInputOpen((child) => child.kill('SIGINT'))).toBe(true);
   });
 
-  it('exits when its reader goes away, without waiting for another line', async () => {
+  it('exits when its reader goes away, without waiting for another line', async (context) => {
+    skipUnder(context, ['deno'], DENO_STDIN);
     const readerGone = (child: ReturnType<typeof spawn>, address: string): void => {
       // What `head -1` does; the next record written finds the pipe closed.
       child.stdout!.destroy();

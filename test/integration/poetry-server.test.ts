@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { skipUnder } from '../helpers/runtime.js';
 import { removeScratchDirs, scratchDir } from '../helpers/scratch.js';
 import { binaryPoem, expectSameBytes } from '../helpers/server-memory.js';
 import { startServer, stopServersAndReaders } from '../helpers/server-process.js';
@@ -91,7 +92,13 @@ describe('poetry-server serves the file byte for byte', () => {
 });
 
 describe('poetry-server and its readers', () => {
-  it('sends the whole poem to a reader that half-closes right after connecting', async () => {
+  it('sends the whole poem to a reader that half-closes right after connecting', async (context) => {
+    skipUnder(
+      context,
+      ['deno'],
+      // The same write once 'end' has come goes through; so the reader gets nothing.
+      'Deno 2 fails a write to an accepted socket with EPIPE when the peer’s FIN has arrived but not yet been read',
+    );
     const server = await startServer(['--delay', '0.01', '--num-bytes', '50', ODE]);
     const result = await readPoem(server.host, server.port, { halfClose: true });
     expectSameBytes(result.data, ODE_BYTES);

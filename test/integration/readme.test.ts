@@ -1,4 +1,5 @@
-// Keeps the README's library examples true: each ```js block runs against real loopback servers.
+// Keeps the README's library examples true: each ```js block runs against real loopback servers,
+// under the tests' runtime (POETRY_TEST_RUNTIME).
 
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Reactor } from '../../src/internet/reactor.js';
 import { type PoetryServer, servePoetry, silentLogger } from '../../src/poetry/server.js';
 import { BufferPoemSource } from '../../src/poetry/server-source.js';
+import { runtimeCommand, runtimeEnv } from '../helpers/runtime.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -55,7 +57,12 @@ describe('the README examples', () => {
         .replaceAll('10000', String(ports[0]))
         .replaceAll('10001', String(ports[1]));
       await writeFile(file, source);
-      const { stdout } = await run(process.execPath, [file], { cwd: scratch, timeout: 20_000 });
+      const [executable, ...argv] = runtimeCommand(file);
+      const { stdout } = await run(executable!, argv, {
+        cwd: scratch,
+        env: runtimeEnv(),
+        timeout: 20_000,
+      });
       expect(stdout.length).toBeGreaterThan(0);
       expect(stdout).not.toMatch(/ERR_(?!CANCELLED)/);
     },

@@ -1,5 +1,7 @@
 // The package as a user gets it: packed, installed offline into an empty project, and used there
-// through npx, the installed commands, `import` and `require`, under the Node that runs the tests.
+// through npx, the installed commands, `import` and `require`, under the Node that runs the tests;
+// the fetch through the installed get-poetry, and `import` and `require`, under the tests'
+// runtime (POETRY_TEST_RUNTIME) as its users would type them.
 
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installedCommand, runtimeCommand, runtimeEnv } from '../../helpers/runtime.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -124,9 +127,10 @@ describe('the packed package', () => {
       const [first] = (await Promise.race([once(lines, 'line'), exited])) as [string];
       const port = /^Serving poem\.txt on 127\.0\.0\.1:(\d+)$/.exec(first)?.[1];
       expect(port, first).toBeDefined();
-      const { stdout } = await run(npx, ['--no-install', 'get-poetry', `127.0.0.1:${port}`], {
+      const [command, ...args] = installedCommand('get-poetry', [`127.0.0.1:${port}`]);
+      const { stdout } = await run(command!, args, {
         cwd: app,
-        env,
+        env: runtimeEnv(env),
         encoding: 'buffer',
         timeout: TIMEOUT_MS,
       });
@@ -152,9 +156,12 @@ describe('the packed package', () => {
       join(app, 'check.cjs'),
       "const poetryNow = require('poetry-now');\nconsole.log(typeof poetryNow.fetchPoem);\n",
     );
-    const imported = await run(process.execPath, ['check.mjs'], { cwd: app, timeout: TIMEOUT_MS });
+    const options = { cwd: app, env: runtimeEnv(env), timeout: TIMEOUT_MS };
+    const [importer, ...importArgs] = runtimeCommand('check.mjs');
+    const imported = await run(importer!, importArgs, options);
     expect(imported.stdout).toBe('function function function\n');
-    const required = await run(process.execPath, ['check.cjs'], { cwd: app, timeout: TIMEOUT_MS });
+    const [requirer, ...requireArgs] = runtimeCommand('check.cjs');
+    const required = await run(requirer!, requireArgs, options);
     expect(required.stdout).toBe('function\n');
   });
 });
