@@ -46,7 +46,14 @@ export {
   reactor,
   reportErrorToStderr,
 } from './internet/reactor.js';
-export { DEFAULT_HOST, parseAddress } from './poetry/address.js';
+export {
+  DEFAULT_HOST,
+  type Endpoint,
+  formatEndpoint,
+  type HostEndpoint,
+  parseAddress,
+  type UNIXEndpoint,
+} from './poetry/address.js';
 export {
   getPoetry,
   type PoemCallback,
@@ -55,6 +62,7 @@ export {
   PoetryClientFactory,
   type PoetryClientOptions,
   PoetryProtocol,
+  type PoetryTLSOptions,
 } from './poetry/client.js';
 export {
   DEFAULT_CONCURRENCY,

@@ -216,6 +216,36 @@ describe('get-poetry options', () => {
     expect(after).toContain('exits 141');
   });
 
+  it('takes tls:, tcp: and unix: addresses beside the plain forms', () => {
+    expect(parseAddressArguments(['tls:10443', 'tcp:[::1]:7', 'unix:/tmp/p.sock'])).toEqual([
+      { transport: 'tls', host: 'localhost', port: 10443 },
+      { host: '::1', port: 7 },
+      { transport: 'unix', path: '/tmp/p.sock' },
+    ]);
+    expect(() => parseAddressArguments(['tls:'])).toThrow(UsageError);
+    expect(() => parseAddressArguments(['unix:'])).toThrow('invalid address "unix:"');
+  });
+
+  it('takes --ca FILE and --insecure, but not both', () => {
+    expect(parse(['--ca', 'ca.pem', 'tls:1']).ca).toBe('ca.pem');
+    expect(parse(['--insecure', 'tls:1']).insecure).toBe(true);
+    expect(parse(['tls:1']).insecure).toBeUndefined();
+    const error = parseError(['--insecure', '--ca', 'ca.pem', 'tls:1']);
+    expect(error.message).toContain('--insecure');
+    expect(error.message).toContain('--ca');
+  });
+
+  it('documents the three transports, --ca and --insecure in --help', () => {
+    let help = '';
+    const program = getPoetryProgram().configureOutput({ writeOut: (text) => (help += text) });
+    program.outputHelp();
+    help = help.replace(/\s+/g, ' ');
+    expect(help).toContain('tls:HOST:PORT');
+    expect(help).toContain('unix:PATH');
+    expect(help).toContain('--ca <file>');
+    expect(help).toContain('--insecure');
+  });
+
   it('refuses --jsonl with --json or --quiet', () => {
     expect(parseError(['--jsonl', '--json', '1']).message).toContain('--jsonl');
     expect(parseError(['--jsonl', '--quiet', '1']).message).toContain('--jsonl');
