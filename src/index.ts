@@ -2,10 +2,13 @@
 
 export { formatAddress } from './internet/address.js';
 export {
+  AddressInUseError,
   AlreadyCalledError,
   AlreadyCancelledError,
   asPoetryError,
   CannotListenError,
+  CertificateError,
+  CertificateHostMismatchError,
   ConnectError,
   ConnectionAborted,
   ConnectionClosed,
@@ -14,11 +17,16 @@ export {
   ConnectionRefusedError,
   ConnectTimeoutError,
   DNSLookupError,
+  ExpiredCertificateError,
   type PoetryErrorOptions,
   PoetryNowError,
   ReactorAlreadyRunningError,
   ReactorNotRunningError,
+  SelfSignedCertificateError,
   TimeoutError,
+  TLSConfigError,
+  TLSHandshakeError,
+  UntrustedCertificateError,
   UserCancelledError,
 } from './internet/errors.js';
 export type {
@@ -35,8 +43,15 @@ export type {
   IReactor,
   IReactorTCP,
   IReactorTime,
+  IReactorTLS,
+  IReactorUNIX,
   ITransport,
   ListenOptions,
+  PEM,
+  PortOptions,
+  TLSConnectOptions,
+  TLSListenOptions,
+  UNIXListenOptions,
 } from './internet/interfaces.js';
 export { ClientFactory, Factory, Protocol, ServerFactory } from './internet/protocol.js';
 export {

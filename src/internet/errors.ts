@@ -55,6 +55,39 @@ export class UserCancelledError extends ConnectError {
   override readonly code: string = 'ERR_CANCELLED';
 }
 
+/**
+ * The TLS handshake failed: the server is not speaking TLS, it broke off the handshake (a reset
+ * or a close), or the two sides found nothing in common.
+ */
+export class TLSHandshakeError extends ConnectError {
+  override readonly code: string = 'ERR_TLS_HANDSHAKE';
+}
+
+/** The server's certificate was refused; the subclasses say why. (Twisted's CertificateError.) */
+export class CertificateError extends TLSHandshakeError {
+  override readonly code: string = 'ERR_TLS_CERTIFICATE';
+}
+
+/** The certificate does not chain to a trusted CA. */
+export class UntrustedCertificateError extends CertificateError {
+  override readonly code: string = 'ERR_TLS_CERT_UNTRUSTED';
+}
+
+/** The certificate is signed by itself (or its chain ends in a CA nobody trusts). */
+export class SelfSignedCertificateError extends UntrustedCertificateError {
+  override readonly code: string = 'ERR_TLS_CERT_SELF_SIGNED';
+}
+
+/** The certificate's validity ended. */
+export class ExpiredCertificateError extends CertificateError {
+  override readonly code: string = 'ERR_TLS_CERT_EXPIRED';
+}
+
+/** The certificate is valid, but for other names than the host connected to. */
+export class CertificateHostMismatchError extends CertificateError {
+  override readonly code: string = 'ERR_TLS_CERT_HOST_MISMATCH';
+}
+
 // ---------------------------------------------------------------- connections ending
 
 /** A connection ended; its subclasses say whether cleanly. */
@@ -82,6 +115,19 @@ export class ConnectionAborted extends ConnectionLost {
 /** A port could not be listened on: in use, a bad interface, no permission. */
 export class CannotListenError extends PoetryNowError {
   override readonly code: string = 'ERR_CANNOT_LISTEN';
+}
+
+/** The address is taken: a TCP port bound already, or a UNIX socket file that answers. */
+export class AddressInUseError extends CannotListenError {
+  override readonly code: string = 'ERR_ADDRESS_IN_USE';
+}
+
+/**
+ * TLS options that cannot be used: a certificate, key or CA that is not PEM, or a key that does
+ * not match its certificate.
+ */
+export class TLSConfigError extends PoetryNowError {
+  override readonly code: string = 'ERR_TLS_CONFIG';
 }
 
 /** `stop()` was called on a reactor that is not running. */
@@ -158,6 +204,14 @@ export function connectErrorFrom(error: unknown, address: string): ConnectError 
     default:
       return new ConnectError(describeSystemError(error), { address, cause: error });
   }
+}
+
+/** Turns a failure to listen into a `CannotListenError` (`AddressInUseError` when taken). */
+export function cannotListenErrorFrom(error: unknown, address: string): CannotListenError {
+  const message = `cannot listen: ${describeSystemError(error)}`;
+  return systemErrorCode(error) === 'EADDRINUSE'
+    ? new AddressInUseError(message, { address, cause: error })
+    : new CannotListenError(message, { address, cause: error });
 }
 
 /**

@@ -1,6 +1,10 @@
 // The contracts of the event layer: what a reactor, transport, protocol and connector promise.
 
-/** An endpoint of a TCP connection or a listening port. */
+/**
+ * An endpoint of a connection or a listening port. Over TCP and TLS, an IP address (or the host
+ * name connected to) and a port. Over a UNIX socket, `host` is the socket file's path (empty for
+ * the unnamed end a client connects from) and `port` is 0.
+ */
 export interface Address {
   readonly host: string;
   readonly port: number;
@@ -193,9 +197,8 @@ export interface ConnectOptions {
   readBuffer?: Uint8Array;
 }
 
-export interface ListenOptions {
-  /** The address to bind to. Default 'localhost'. */
-  interface?: string;
+/** What a listening port takes on every transport. */
+export interface PortOptions {
   /** The length of the queue of connections not yet accepted. Default 4096. */
   backlog?: number;
   /** Connections beyond this many open at once are closed as soon as they arrive. */
@@ -203,6 +206,48 @@ export interface ListenOptions {
   /** Told about each connection refused because of `maxConnections`. */
   onDrop?: (peer: Address) => void;
 }
+
+export interface ListenOptions extends PortOptions {
+  /** The address to bind to. Default 'localhost'. */
+  interface?: string;
+}
+
+/** PEM text, as a string or its bytes. */
+export type PEM = string | Uint8Array;
+
+/**
+ * A TLS client's options. The server's certificate is verified by default: it must chain to a
+ * trusted CA (Node's bundled Mozilla list, plus NODE_EXTRA_CA_CERTS, or the system's store when
+ * Node runs with --use-openssl-ca) and name the host connected to (a DNS name, also sent as SNI;
+ * an IP literal is checked against the certificate's IP addresses). The connect timeout covers
+ * the handshake: the connection is made when the handshake has succeeded.
+ */
+export interface TLSConnectOptions extends ConnectOptions {
+  /** The CAs to trust instead of the default ones: PEM, one certificate or several. */
+  ca?: PEM;
+  /** Accepts any certificate for any name: the traffic is encrypted but nobody is checked. */
+  insecure?: boolean;
+}
+
+/** A TLS server's options: its certificate chain and key, both PEM. */
+export interface TLSListenOptions extends ListenOptions {
+  /** The server's certificate, followed by any intermediate CA certificates. */
+  cert: PEM;
+  /** The certificate's private key, unencrypted. */
+  key: PEM;
+  /**
+   * Seconds a client has to finish its handshake before the connection is cut (on Node's
+   * clock, not the reactor's). Default 30.
+   */
+  handshakeTimeout?: number;
+}
+
+/**
+ * A UNIX socket server's options. A socket file already at the path is replaced when nothing
+ * answers on it (a stale file left by a server that died); one that answers is in use. The
+ * file is removed when the port stops listening.
+ */
+export type UNIXListenOptions = PortOptions;
 
 /** Where the reactor reports an exception thrown by code it called. */
 export type ErrorReporter = (error: unknown, where: string) => void;
@@ -222,8 +267,42 @@ export interface IReactorTCP {
   ): Promise<IListeningPort>;
 }
 
+/** TLS over TCP: connections and ports whose protocols see plain bytes, as over TCP. */
+export interface IReactorTLS {
+  /**
+   * As connectTCP, over TLS. Besides connectTCP's failures, the attempt fails with
+   * `TLSHandshakeError` or one of its `CertificateError`s when the handshake fails.
+   */
+  connectTLS(
+    host: string,
+    port: number,
+    factory: IClientFactory,
+    options?: TLSConnectOptions,
+  ): IConnector;
+  /** As listenTCP, over TLS; rejects with `TLSConfigError` when the certificate or key is unusable. */
+  listenTLS(
+    port: number,
+    factory: IProtocolFactory,
+    options: TLSListenOptions,
+  ): Promise<IListeningPort>;
+}
+
 /**
- * The event loop's face: time, TCP, and a run that lasts until someone calls `stop`.
+ * UNIX sockets: the connector's destination and the port's host are `{ host: path, port: 0 }`.
+ * A connection to a path that does not exist or where nothing listens fails with
+ * `ConnectionRefusedError`; a path in use rejects `listenUNIX` with `AddressInUseError`.
+ */
+export interface IReactorUNIX {
+  connectUNIX(path: string, factory: IClientFactory, options?: ConnectOptions): IConnector;
+  listenUNIX(
+    path: string,
+    factory: IProtocolFactory,
+    options?: UNIXListenOptions,
+  ): Promise<IListeningPort>;
+}
+
+/**
+ * The event loop's face: time, TCP, TLS, UNIX sockets, and a run that lasts until someone calls `stop`.
  *
  * `run()` resolves when `stop()` is called; calling it while running throws
  * `ReactorAlreadyRunningError`. `stop()`, before it returns, cancels every pending call, gives
@@ -233,7 +312,7 @@ export interface IReactorTCP {
  * client's factory `clientConnectionLost`. Calling it when the reactor is not running throws
  * `ReactorNotRunningError`.
  */
-export interface IReactor extends IReactorTime, IReactorTCP {
+export interface IReactor extends IReactorTime, IReactorTCP, IReactorTLS, IReactorUNIX {
   readonly running: boolean;
   run(): Promise<void>;
   stop(): void;

@@ -1,4 +1,4 @@
-// The reactor: Twisted's event-loop face over Node's own loop (timers and node:net).
+// The reactor: Twisted's event-loop face over Node's own loop (timers, TCP, TLS, UNIX sockets).
 
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from './defaults.js';
@@ -15,11 +15,16 @@ import type {
   IReactor,
   IReactorTime,
   ListenOptions,
+  TLSConnectOptions,
+  TLSListenOptions,
+  UNIXListenOptions,
 } from './interfaces.js';
 import { checkDelay, checkTimeout } from './limits.js';
 import { HostResolver, type LookupFunction } from './resolver.js';
 import { type OwnedResource, TCPConnector, type TCPOwner, TCPPort } from './tcp.js';
 import { TimerQueue } from './timer-queue.js';
+import { tlsClientKind, tlsServerKind } from './tls.js';
+import { listenUNIX, UNIX_CLIENT } from './unix.js';
 
 export { DEFAULT_CONNECT_TIMEOUT_SECONDS };
 
@@ -133,6 +138,55 @@ export class Reactor implements IReactor {
     options: ListenOptions = {},
   ): Promise<IListeningPort> {
     return TCPPort.listen(this.#tcpOwner, port, factory, options);
+  }
+
+  /** Throws TLSConfigError at once for a `ca` that holds no usable certificate. */
+  connectTLS(
+    host: string,
+    port: number,
+    factory: IClientFactory,
+    options: TLSConnectOptions = {},
+  ): IConnector {
+    const timeout = checkTimeout(options.timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS, 'timeout');
+    const kind = tlsClientKind(options);
+    const connector = new TCPConnector(this.#tcpOwner, host, port, factory, timeout, options, kind);
+    connector.connect();
+    return connector;
+  }
+
+  listenTLS(
+    port: number,
+    factory: IProtocolFactory,
+    options: TLSListenOptions,
+  ): Promise<IListeningPort> {
+    try {
+      return TCPPort.listen(this.#tcpOwner, port, factory, options, tlsServerKind(options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  connectUNIX(path: string, factory: IClientFactory, options: ConnectOptions = {}): IConnector {
+    const timeout = checkTimeout(options.timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS, 'timeout');
+    const connector = new TCPConnector(
+      this.#tcpOwner,
+      path,
+      0,
+      factory,
+      timeout,
+      options,
+      UNIX_CLIENT,
+    );
+    connector.connect();
+    return connector;
+  }
+
+  listenUNIX(
+    path: string,
+    factory: IProtocolFactory,
+    options: UNIXListenOptions = {},
+  ): Promise<IListeningPort> {
+    return listenUNIX(this.#tcpOwner, path, factory, options);
   }
 
   run(): Promise<void> {

@@ -1,5 +1,5 @@
-// The TCP adapter: transports, connectors and listening ports over node:net. The only module
-// of the project that touches a socket.
+// The TCP adapter: transports, connectors and listening ports over node:net, which TLS and UNIX
+// sockets share (tls.ts and unix.ts say how their sockets are opened and accepted).
 
 import * as net from 'node:net';
 import { formatAddress } from './address.js';
@@ -10,6 +10,7 @@ import {
   ConnectionAborted,
   ConnectionDone,
   ConnectTimeoutError,
+  cannotListenErrorFrom,
   connectErrorFrom,
   connectionLostFrom,
   describeSystemError,
@@ -55,6 +56,44 @@ interface TransportHolder {
   transportLost(transport: TCPTransport, reason: Error): void;
   /** `host:port` for failures to name, if the holder knows it (a connector's destination). */
   readonly label?: string | undefined;
+  /** The transport's peer, when its socket cannot tell (a UNIX socket's path). */
+  readonly peerAddress?: Address | undefined;
+  /** The transport's own end, when its socket cannot tell (a UNIX port's path). */
+  readonly hostAddress?: Address | undefined;
+}
+
+/**
+ * How a connector of another transport than plain TCP (TLS, a UNIX socket) opens its sockets and
+ * knows them connected. One serves any number of connectors; a TCP connector has none.
+ */
+export interface ClientSocketKind {
+  /** Opens a connecting socket: `options` are what net.connect would get for plain TCP. */
+  open(options: net.TcpNetConnectOpts, destination: Address): net.Socket;
+  /** The socket's event that says the connection is made ('connect', 'secureConnect'). */
+  readonly connectedEvent: string;
+  /** Whether `destination` is reached as it is, without looking a host name up. */
+  direct(destination: Address): boolean;
+  /** A failed attempt's reason, as the matching ConnectError. */
+  connectError(error: unknown, address: string): ConnectError;
+  /** The destination as failures name it, when the caller did not name it. */
+  label(destination: Address): string;
+  /** The socket cannot tell its peer: the destination is the peer (a UNIX socket's path). */
+  readonly peerIsDestination: boolean;
+}
+
+/**
+ * How a port of another transport than plain TCP listens and accepts; a TCP port has none.
+ */
+export interface ServerSocketKind {
+  createServer(options: net.ServerOpts): net.Server;
+  /** The server's event that hands over a connection ready to use ('secureConnection'). */
+  readonly connectionEvent: string;
+  /** What server.listen gets, for the port and interface asked for. */
+  listenOptions(port: number, host: string, backlog: number): net.ListenOptions;
+  /** The address as failures name it. */
+  label(port: number, host: string): string;
+  /** For a stopping reactor: ends what the server holds beside its connections. */
+  shutdown?(server: net.Server): void;
 }
 
 /** A connection, connector or port that a stopping reactor must close. */
@@ -213,12 +252,18 @@ export class TCPTransport implements ITransport, OwnedResource {
   }
 
   getPeer(): Address {
-    this.#peer ??= { host: this.#socket.remoteAddress ?? '', port: this.#socket.remotePort ?? 0 };
+    this.#peer ??= this.#holder.peerAddress ?? {
+      host: this.#socket.remoteAddress ?? '',
+      port: this.#socket.remotePort ?? 0,
+    };
     return this.#peer;
   }
 
   getHost(): Address {
-    this.#host ??= { host: this.#socket.localAddress ?? '', port: this.#socket.localPort ?? 0 };
+    this.#host ??= this.#holder.hostAddress ?? {
+      host: this.#socket.localAddress ?? '',
+      port: this.#socket.localPort ?? 0,
+    };
     return this.#host;
   }
 
@@ -431,8 +476,13 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
   #firstError: Error | undefined = undefined;
   /** Counts connect() calls, so a lookup answering an earlier attempt is ignored. */
   #attempt = 0;
+  /** How sockets are opened, for a transport other than plain TCP. */
+  readonly #kind: ClientSocketKind | undefined;
 
-  /** `timeoutSeconds`: 0 for none; from `options`, the read buffer and the address's name. */
+  /**
+   * `timeoutSeconds`: 0 for none; from `options`, the read buffer and the address's name; `kind`
+   * for a transport other than plain TCP.
+   */
   constructor(
     owner: TCPOwner,
     host: string,
@@ -440,8 +490,10 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     factory: IClientFactory,
     timeoutSeconds: number,
     options: ConnectOptions = {},
+    kind?: ClientSocketKind,
   ) {
     this.#owner = owner;
+    this.#kind = kind;
     this.#destination = { host, port };
     this.#factory = factory;
     this.#timeoutSeconds = timeoutSeconds;
@@ -458,8 +510,17 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
    * failure or the close first names it.
    */
   get label(): string {
-    this.#label ??= formatAddress(this.#destination.host, this.#destination.port);
+    const kind = this.#kind;
+    this.#label ??=
+      kind === undefined
+        ? formatAddress(this.#destination.host, this.#destination.port)
+        : kind.label(this.#destination);
     return this.#label;
+  }
+
+  /** For its transport only: the peer, when the socket cannot tell it. */
+  get peerAddress(): Address | undefined {
+    return this.#kind?.peerIsDestination === true ? this.#destination : undefined;
   }
 
   connect(): void {
@@ -481,7 +542,8 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     this.#firstError = undefined;
     const timeout = this.#timeoutSeconds;
     const host = this.#destination.host;
-    const family = net.isIP(host);
+    const kind = this.#kind;
+    const family = kind === undefined ? net.isIP(host) : kind.direct(this.#destination) ? 4 : 0;
     if (family !== 0) {
       this.#open(host, family);
       if (timeout > 0) this.#arm(timeout, false);
@@ -531,7 +593,7 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     if (code === 'EMFILE' || code === 'ENFILE') {
       // Another address would fail the same way; the caller may wait for descriptors and retry.
       this.#dropAttempts(undefined);
-      this.#fail(connectErrorFrom(error, this.label));
+      this.#fail(this.#connectErrorFrom(error));
       return;
     }
     this.#firstError ??= error;
@@ -543,8 +605,15 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
       }
     }
     if (this.#socket === undefined && this.#earlier === undefined) {
-      this.#fail(connectErrorFrom(this.#firstError, this.label));
+      this.#fail(this.#connectErrorFrom(this.#firstError));
     }
+  }
+
+  #connectErrorFrom(error: unknown): ConnectError {
+    const kind = this.#kind;
+    return kind === undefined
+      ? connectErrorFrom(error, this.label)
+      : kind.connectError(error, this.label);
   }
 
   static readonly #onConnect = function connected(this: Partial<ConnectorSocket>): void {
@@ -621,7 +690,12 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     let socket: net.Socket;
     try {
       const readBuffer = this.#readBuffer;
-      socket = (this.#owner.openSocket ?? net.connect)({
+      const kind = this.#kind;
+      const open =
+        kind === undefined
+          ? (this.#owner.openSocket ?? net.connect)
+          : (options: net.TcpNetConnectOpts) => kind.open(options, this.#destination);
+      socket = open({
         host,
         port: this.#destination.port,
         family,
@@ -649,7 +723,7 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     this.#socket = socket;
     (socket as ConnectorSocket)[kConnector] = this;
     socket.on('error', TCPTransport.onSocketError);
-    socket.on('connect', TCPConnector.#onConnect);
+    socket.on(this.#kind?.connectedEvent ?? 'connect', TCPConnector.#onConnect);
   }
 
   /** Arms #timeoutCall `seconds` from now, for a share of the time or for the timeout. */
@@ -737,37 +811,59 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
   }
 }
 
-/** A listening TCP port; each accepted connection gets a protocol from the factory. */
+/**
+ * A listening TCP port (or TLS port, or UNIX socket: see `ServerSocketKind`); each accepted
+ * connection gets a protocol from the factory.
+ */
 export class TCPPort implements IListeningPort, OwnedResource, TransportHolder {
   readonly #server: net.Server;
   readonly #factory: IProtocolFactory;
   readonly #owner: TCPOwner;
   readonly #host: Address;
+  readonly #kind: ServerSocketKind | undefined;
   #listening = true;
+  /** A UNIX socket's path, for its connections' failures to name; undefined for a TCP port. */
+  readonly label: string | undefined;
 
-  private constructor(server: net.Server, factory: IProtocolFactory, owner: TCPOwner) {
+  private constructor(
+    server: net.Server,
+    factory: IProtocolFactory,
+    owner: TCPOwner,
+    kind: ServerSocketKind | undefined,
+  ) {
     this.#server = server;
     this.#factory = factory;
     this.#owner = owner;
-    const bound = server.address() as net.AddressInfo;
-    this.#host = { host: bound.address, port: bound.port };
+    this.#kind = kind;
+    const bound = server.address() as net.AddressInfo | string;
+    this.#host =
+      typeof bound === 'string'
+        ? { host: bound, port: 0 }
+        : { host: bound.address, port: bound.port };
+    this.label = typeof bound === 'string' ? bound : undefined;
   }
 
-  /** Binds and starts accepting; rejects with CannotListenError when the port cannot be had. */
+  /**
+   * Binds and starts accepting; rejects with CannotListenError when the port cannot be had
+   * (AddressInUseError when it is taken). `kind` for another transport than plain TCP.
+   */
   static listen(
     owner: TCPOwner,
     port: number,
     factory: IProtocolFactory,
     options: ListenOptions = {},
+    kind?: ServerSocketKind,
   ): Promise<TCPPort> {
     const host = options.interface ?? 'localhost';
-    const address = formatAddress(host, port);
+    const address = kind === undefined ? formatAddress(host, port) : kind.label(port, host);
     if (host.trim() === '') {
       // node:net reads an empty host as every interface; that must be asked for by name.
       const reason = 'cannot listen: no interface named (0.0.0.0 or :: for every interface)';
       return Promise.reject(new CannotListenError(reason, { address }));
     }
-    const server = net.createServer({ allowHalfOpen: true });
+    const serverOptions = { allowHalfOpen: true };
+    const server =
+      kind === undefined ? net.createServer(serverOptions) : kind.createServer(serverOptions);
     if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
     const onDrop = options.onDrop;
     if (onDrop !== undefined) {
@@ -777,19 +873,17 @@ export class TCPPort implements IListeningPort, OwnedResource, TransportHolder {
     }
     return new Promise<TCPPort>((resolve, reject) => {
       const onListenError = (error: Error): void => {
-        reject(
-          new CannotListenError(`cannot listen: ${describeSystemError(error)}`, {
-            address,
-            cause: error,
-          }),
-        );
+        reject(cannotListenErrorFrom(error, address));
       };
       server.once('error', onListenError);
+      const backlog = options.backlog ?? 4096;
       try {
-        server.listen({ port, host, backlog: options.backlog ?? 4096 }, () => {
+        const listenOptions =
+          kind === undefined ? { port, host, backlog } : kind.listenOptions(port, host, backlog);
+        server.listen(listenOptions, () => {
           server.off('error', onListenError);
-          const listening = new TCPPort(server, factory, owner);
-          server.on('connection', listening.#onConnection);
+          const listening = new TCPPort(server, factory, owner, kind);
+          server.on(kind?.connectionEvent ?? 'connection', listening.#onConnection);
           server.on('error', listening.#onServerError);
           owner.track(listening);
           callHook(owner.reportError, factory, 'doStart');
@@ -805,6 +899,11 @@ export class TCPPort implements IListeningPort, OwnedResource, TransportHolder {
     return this.#host;
   }
 
+  /** For its transports only: their own end, when their socket cannot tell (a UNIX socket). */
+  get hostAddress(): Address | undefined {
+    return this.label === undefined ? undefined : this.#host;
+  }
+
   async stopListening(): Promise<void> {
     if (!this.#listening) return;
     this.#listening = false;
@@ -817,6 +916,7 @@ export class TCPPort implements IListeningPort, OwnedResource, TransportHolder {
 
   shutdown(): void {
     void this.stopListening();
+    this.#kind?.shutdown?.(this.#server);
   }
 
   readonly #onConnection = (socket: net.Socket): void => {

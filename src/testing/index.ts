@@ -13,5 +13,6 @@ export {
   MemoryPort,
   MemoryReactor,
   type MemoryReactorOptions,
+  type MemoryTransportKind,
 } from './memory-reactor.js';
 export { MemoryTransport, type MemoryTransportOptions } from './memory-transport.js';

@@ -4,7 +4,7 @@
 import { formatAddress } from '../internet/address.js';
 import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from '../internet/defaults.js';
 import {
-  CannotListenError,
+  AddressInUseError,
   ConnectionAborted,
   ConnectionDone,
   ConnectionRefusedError,
@@ -26,6 +26,9 @@ import type {
   IProtocolFactory,
   IReactor,
   ListenOptions,
+  TLSConnectOptions,
+  TLSListenOptions,
+  UNIXListenOptions,
 } from '../internet/interfaces.js';
 import { checkTimeout } from '../internet/limits.js';
 import { Protocol } from '../internet/protocol.js';
@@ -33,8 +36,12 @@ import { Clock } from './clock.js';
 import { LoopbackPair } from './loopback.js';
 import { MemoryTransport } from './memory-transport.js';
 
+/** Which of the reactor's transports a memory connector or port stands in for. */
+export type MemoryTransportKind = 'tcp' | 'tls' | 'unix';
+
 /**
- * A connection attempt recorded by `MemoryReactor.connectTCP`. The test decides how it ends:
+ * A connection attempt recorded by `MemoryReactor.connectTCP` (or `connectTLS`, `connectUNIX`:
+ * see `kind`). The test decides how it ends:
  * `accept()` makes the connection, `fail(reason)` refuses it, `MemoryReactor.flush()` connects it
  * to a MemoryPort listening at its destination (or refuses it), and advancing the reactor's clock
  * past the timeout fails it with `ConnectTimeoutError`, as the real reactor would.
@@ -63,6 +70,10 @@ export class MemoryConnector implements IConnector {
   readonly #report: ErrorReporter;
   /** The in-memory connection `flush()` made, while it lasts. */
   #pair: LoopbackPair | undefined = undefined;
+  /** The transport asked for; a UNIX connector's destination is `{ host: path, port: 0 }`. */
+  readonly kind: MemoryTransportKind;
+  /** The options as given: for a TLS connector, its `ca` and `insecure` too. */
+  readonly options: ConnectOptions | TLSConnectOptions;
 
   constructor(
     reactor: MemoryReactor,
@@ -70,8 +81,12 @@ export class MemoryConnector implements IConnector {
     factory: IClientFactory,
     timeout: number,
     readBuffer?: Uint8Array,
+    kind: MemoryTransportKind = 'tcp',
+    options: ConnectOptions | TLSConnectOptions = {},
   ) {
     this.#reactor = reactor;
+    this.kind = kind;
+    this.options = options;
     this.#report = reactor.reporter;
     this.#destination = destination;
     this.factory = factory;
@@ -83,8 +98,10 @@ export class MemoryConnector implements IConnector {
     return this.#destination;
   }
 
+  /** The destination as failures name it: `host:port`, or a UNIX socket's path. */
   get address(): string {
-    return formatAddress(this.#destination.host, this.#destination.port);
+    const { host, port } = this.#destination;
+    return this.kind === 'unix' ? host : formatAddress(host, port);
   }
 
   connect(): void {
@@ -205,24 +222,30 @@ export class MemoryConnector implements IConnector {
 }
 
 /**
- * A port recorded by `MemoryReactor.listenTCP`. Its factory's `doStart` runs when it starts
- * listening and `doStop` when it stops. Readers connect by hand (`accept`) or, from the same
- * reactor's `connectTCP`, when the reactor is flushed.
+ * A port recorded by `MemoryReactor.listenTCP` (or `listenTLS`, `listenUNIX`: see `kind`). Its
+ * factory's `doStart` runs when it starts listening and `doStop` when it stops. Readers connect
+ * by hand (`accept`) or, from the same reactor's `connectTCP` (`connectTLS`, `connectUNIX`),
+ * when the reactor is flushed.
  */
 export class MemoryPort implements IListeningPort {
   listening = true;
   readonly #host: Address;
   readonly factory: IProtocolFactory;
-  readonly options: ListenOptions;
+  /** The options as given: for a TLS port, its `cert` and `key` too. */
+  readonly options: ListenOptions | TLSListenOptions;
   readonly #report: ErrorReporter;
+  /** The transport it stands in for; a UNIX port's host is `{ host: path, port: 0 }`. */
+  readonly kind: MemoryTransportKind;
 
   /** `report`: where an exception from the factory's hooks goes (the reactor's reportError). */
   constructor(
     host: Address,
     factory: IProtocolFactory,
-    options: ListenOptions,
+    options: ListenOptions | TLSListenOptions,
     report: ErrorReporter = rethrow,
+    kind: MemoryTransportKind = 'tcp',
   ) {
+    this.kind = kind;
     this.#report = report;
     this.#host = host;
     this.factory = factory;
@@ -262,19 +285,25 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /**
  * Stands in for the reactor, as Twisted's `MemoryReactorClock`: time is a fake `Clock`,
- * `connectTCP` and `listenTCP` record what was asked and return handles a test drives by hand,
- * and `reportError` keeps what was reported in `errors`.
+ * `connectTCP` and `listenTCP` (and the TLS and UNIX ones) record what was asked, in
+ * `tcpClients` and `tcpServers` (`tlsClients`, `unixServers`, …), and return handles a test
+ * drives by hand, and `reportError` keeps what was reported in `errors`.
  *
  * It is also a small network, as Twisted's iosim: `flush()` connects each attempt whose
- * destination one of its MemoryPorts listens on through a LoopbackPair, refuses with
- * `ConnectionRefusedError` each attempt to a loopback host (or an interface one of its ports
+ * destination one of its MemoryPorts of the same kind listens on through a LoopbackPair, refuses
+ * with `ConnectionRefusedError` each attempt to a loopback host (or an interface one of its ports
  * listened on) where nothing listens, and pumps every connection until nothing moves. Attempts to
  * other hosts stay pending, as to a host that never answers, until the test or the timeout ends
- * them. Nothing connects until `flush()` is called.
+ * them; an attempt to a UNIX path nothing listens on is refused, as a real one is at once. TLS
+ * runs as plain bytes: no certificate is checked. Nothing connects until `flush()` is called.
  */
 export class MemoryReactor extends Clock implements IReactor {
   readonly tcpClients: MemoryConnector[] = [];
   readonly tcpServers: MemoryPort[] = [];
+  readonly tlsClients: MemoryConnector[] = [];
+  readonly tlsServers: MemoryPort[] = [];
+  readonly unixClients: MemoryConnector[] = [];
+  readonly unixServers: MemoryPort[] = [];
   readonly errors: { error: unknown; where: string }[] = [];
   #stopped: (() => void) | undefined = undefined;
   #nextPort = 40000;
@@ -316,17 +345,7 @@ export class MemoryReactor extends Clock implements IReactor {
     factory: IClientFactory,
     options: ConnectOptions = {},
   ): IConnector {
-    const timeout = checkTimeout(options.timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS, 'timeout');
-    const connector = new MemoryConnector(
-      this,
-      { host, port },
-      factory,
-      timeout,
-      options.readBuffer,
-    );
-    this.tcpClients.push(connector);
-    connector.connect();
-    return connector;
+    return this.#connect({ host, port }, factory, options, 'tcp');
   }
 
   async listenTCP(
@@ -334,19 +353,105 @@ export class MemoryReactor extends Clock implements IReactor {
     factory: IProtocolFactory,
     options: ListenOptions = {},
   ): Promise<IListeningPort> {
+    return this.#listenInet(port, factory, options, 'tcp');
+  }
+
+  /** As connectTCP; the options are kept (`MemoryConnector.options`), no certificate checked. */
+  connectTLS(
+    host: string,
+    port: number,
+    factory: IClientFactory,
+    options: TLSConnectOptions = {},
+  ): IConnector {
+    return this.#connect({ host, port }, factory, options, 'tls');
+  }
+
+  /** As listenTCP; the certificate and key are kept (`MemoryPort.options`), never read. */
+  async listenTLS(
+    port: number,
+    factory: IProtocolFactory,
+    options: TLSListenOptions,
+  ): Promise<IListeningPort> {
+    return this.#listenInet(port, factory, options, 'tls');
+  }
+
+  connectUNIX(path: string, factory: IClientFactory, options: ConnectOptions = {}): IConnector {
+    return this.#connect({ host: path, port: 0 }, factory, options, 'unix');
+  }
+
+  /** Rejects with AddressInUseError while another of its UNIX ports listens on `path`. */
+  async listenUNIX(
+    path: string,
+    factory: IProtocolFactory,
+    options: UNIXListenOptions = {},
+  ): Promise<IListeningPort> {
+    if (this.unixServers.some((p) => p.listening && p.getHost().host === path)) {
+      throw new AddressInUseError('cannot listen: socket in use (a server answers on it)', {
+        address: path,
+      });
+    }
+    return this.#listen({ host: path, port: 0 }, factory, options, 'unix');
+  }
+
+  #connect(
+    destination: Address,
+    factory: IClientFactory,
+    options: ConnectOptions,
+    kind: MemoryTransportKind,
+  ): IConnector {
+    const timeout = checkTimeout(options.timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS, 'timeout');
+    const connector = new MemoryConnector(
+      this,
+      destination,
+      factory,
+      timeout,
+      options.readBuffer,
+      kind,
+      options,
+    );
+    this.#clients(kind).push(connector);
+    connector.connect();
+    return connector;
+  }
+
+  #listenInet(
+    port: number,
+    factory: IProtocolFactory,
+    options: ListenOptions,
+    kind: MemoryTransportKind,
+  ): IListeningPort {
     const host = {
       host: options.interface ?? '127.0.0.1',
       port: port === 0 ? this.#nextPort++ : port,
     };
-    if (this.tcpServers.some((p) => p.listening && sameAddress(p.getHost(), host))) {
-      throw new CannotListenError('cannot listen: address already in use', {
+    const taken = (p: MemoryPort) => p.listening && sameAddress(p.getHost(), host);
+    // TCP and TLS ports share the machine's port numbers.
+    if (this.tcpServers.some(taken) || this.tlsServers.some(taken)) {
+      throw new AddressInUseError('cannot listen: address already in use', {
         address: formatAddress(host.host, host.port),
       });
     }
-    const listening = new MemoryPort(host, factory, options, this.reporter);
-    this.tcpServers.push(listening);
+    return this.#listen(host, factory, options, kind);
+  }
+
+  #listen(
+    host: Address,
+    factory: IProtocolFactory,
+    options: ListenOptions,
+    kind: MemoryTransportKind,
+  ): IListeningPort {
+    const listening = new MemoryPort(host, factory, options, this.reporter, kind);
+    this.#servers(kind).push(listening);
     callHook(this.reporter, factory, 'doStart');
     return listening;
+  }
+
+  #clients(kind: MemoryTransportKind): MemoryConnector[] {
+    return kind === 'tcp' ? this.tcpClients : kind === 'tls' ? this.tlsClients : this.unixClients;
+  }
+
+  #servers(kind: MemoryTransportKind): MemoryPort[] {
+    return kind === 'tcp' ? this.tcpServers : kind === 'tls' ? this.tlsServers : this.unixServers;
   }
 
   /**
@@ -358,8 +463,10 @@ export class MemoryReactor extends Clock implements IReactor {
     let movedAny = false;
     for (;;) {
       let moved = false;
-      for (const connector of this.tcpClients) {
-        if (connector.state === 'connecting' && this.#complete(connector)) moved = true;
+      for (const clients of [this.tcpClients, this.tlsClients, this.unixClients]) {
+        for (const connector of clients) {
+          if (connector.state === 'connecting' && this.#complete(connector)) moved = true;
+        }
       }
       for (const { pair } of this.#pairs) if (pair.pump()) moved = true;
       if (!moved) return movedAny;
@@ -370,16 +477,26 @@ export class MemoryReactor extends Clock implements IReactor {
   /** Connects or refuses one attempt; false if the network leaves it pending. */
   #complete(connector: MemoryConnector): boolean {
     const destination = connector.getDestination();
-    const port = this.tcpServers.find((p) => p.listening && reaches(destination, p.getHost()));
+    const unix = connector.kind === 'unix';
+    const servers = this.#servers(connector.kind);
+    const port = servers.find(
+      (p) =>
+        p.listening &&
+        (unix ? p.getHost().host === destination.host : reaches(destination, p.getHost())),
+    );
     if (port !== undefined) {
-      const client = { host: port.getHost().host, port: this.#nextClientPort++ };
+      // A UNIX client's end has no name.
+      const client = unix
+        ? { host: '', port: 0 }
+        : { host: port.getHost().host, port: this.#nextClientPort++ };
       const pair = connector.connectTo(port, client, this.#chunkSize);
       this.#pairs.push({ pair, port });
       return true;
     }
     const answers =
+      unix ||
       LOOPBACK_HOSTS.has(destination.host) ||
-      this.tcpServers.some((p) => p.getHost().host === destination.host);
+      servers.some((p) => p.getHost().host === destination.host);
     if (!answers) return false;
     connector.fail(
       new ConnectionRefusedError('connection refused', { address: connector.address }),
@@ -401,7 +518,8 @@ export class MemoryReactor extends Clock implements IReactor {
     this.#stopped = undefined;
     // As Reactor.stop: pending calls cancelled, attempts given up, connections aborted, ports shut.
     for (const call of this.getDelayedCalls()) call.cancel();
-    for (const connector of this.tcpClients) {
+    const clients = [...this.tcpClients, ...this.tlsClients, ...this.unixClients];
+    for (const connector of clients) {
       if (connector.state === 'connecting') connector.stopConnecting();
       else if (connector.state === 'connected' && connector.pair !== undefined) {
         connector.transport?.abortConnection();
@@ -410,7 +528,9 @@ export class MemoryReactor extends Clock implements IReactor {
         connector.lose(new ConnectionAborted('connection aborted', { address: connector.address }));
       }
     }
-    for (const port of this.tcpServers) void port.stopListening();
+    for (const servers of [this.tcpServers, this.tlsServers, this.unixServers]) {
+      for (const port of servers) void port.stopListening();
+    }
     for (const { pair } of this.#pairs) pair.serverTransport.abortConnection();
     // The aborts reach the protocols as the network delivers them; deliver them now.
     for (const { pair } of this.#pairs) pair.pump();

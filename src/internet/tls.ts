@@ -1,0 +1,232 @@
+// TLS over the TCP adapter: how its sockets are opened and accepted, and what its failures mean.
+// The only module of the project that imports node:tls.
+
+import { X509Certificate } from 'node:crypto';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { formatAddress } from './address.js';
+import {
+  CertificateError,
+  CertificateHostMismatchError,
+  type ConnectError,
+  connectErrorFrom,
+  describeSystemError,
+  ExpiredCertificateError,
+  SelfSignedCertificateError,
+  systemErrorCode,
+  TLSConfigError,
+  TLSHandshakeError,
+  UntrustedCertificateError,
+} from './errors.js';
+import type { Address, PEM, TLSConnectOptions, TLSListenOptions } from './interfaces.js';
+import { checkTimeout } from './limits.js';
+import type { ClientSocketKind, ServerSocketKind } from './tcp.js';
+
+/** setTimeout's longest delay, in milliseconds. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Node's default handshake timeout is 120 s; a client that has not finished in 30 never will. */
+const DEFAULT_HANDSHAKE_TIMEOUT_SECONDS = 30;
+
+/** OpenSSL's verification results, by what they mean for the user. */
+const UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+]);
+const SELF_SIGNED = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN']);
+const EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CRL_HAS_EXPIRED']);
+/** The rest of OpenSSL's X509_V_ERR_ names that a certificate can earn. */
+const OTHER_CERTIFICATE = new Set([
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REVOKED',
+  'CERT_CHAIN_TOO_LONG',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'HOSTNAME_MISMATCH',
+  'IP_ADDRESS_MISMATCH',
+]);
+/** Failures of the TCP connection under the handshake, which mean what they mean for TCP. */
+const TCP_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'EMFILE',
+  'ENFILE',
+]);
+
+/**
+ * A failed TLS connection attempt as the matching ConnectError: a refused certificate as a
+ * CertificateError, a handshake broken off or garbled as TLSHandshakeError, a TCP failure as
+ * for TCP. Node's error is the `cause`.
+ */
+export function tlsConnectErrorFrom(error: unknown, address: string): ConnectError {
+  const code = systemErrorCode(error) ?? '';
+  const reason = describeSystemError(error);
+  const options = { address, cause: error };
+  if (UNTRUSTED.has(code)) {
+    return new UntrustedCertificateError(`untrusted certificate: ${reason}`, options);
+  }
+  if (SELF_SIGNED.has(code)) {
+    return new SelfSignedCertificateError(`untrusted certificate: ${reason}`, options);
+  }
+  if (EXPIRED.has(code)) return new ExpiredCertificateError(`certificate expired`, options);
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return new CertificateHostMismatchError(`certificate is for another host: ${reason}`, options);
+  }
+  if (OTHER_CERTIFICATE.has(code)) {
+    return new CertificateError(`certificate refused: ${reason}`, options);
+  }
+  if (TCP_FAILURES.has(code)) return connectErrorFrom(error, address);
+  if (code === 'ECONNRESET' || code === 'EPIPE') {
+    return new TLSHandshakeError('connection closed during the TLS handshake', options);
+  }
+  return new TLSHandshakeError(`TLS handshake failed: ${reason}`, options);
+}
+
+/** Secure contexts by their CA text: one is costly to make, and fetches share a few. */
+const clientContexts = new Map<string, tls.SecureContext>();
+/** Few callers trust more than one or two sets of CAs; past this, the oldest is made again. */
+const MAX_CLIENT_CONTEXTS = 16;
+
+/** The client context that trusts `ca`, or Node's default CAs; throws TLSConfigError. */
+function clientContext(ca: PEM | undefined): tls.SecureContext {
+  const text = ca === undefined ? '' : typeof ca === 'string' ? ca : Buffer.from(ca).toString();
+  let context = clientContexts.get(text);
+  if (context !== undefined) return context;
+  if (ca !== undefined) checkCertificates(text, 'ca');
+  try {
+    context = tls.createSecureContext(ca === undefined ? {} : { ca: text });
+  } catch (error) {
+    throw new TLSConfigError(`unusable ca: ${describeSystemError(error)}`, { cause: error });
+  }
+  if (clientContexts.size >= MAX_CLIENT_CONTEXTS) {
+    clientContexts.delete(clientContexts.keys().next().value as string);
+  }
+  clientContexts.set(text, context);
+  return context;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
+/** Throws TLSConfigError unless `text` holds PEM certificates, every one of them readable. */
+function checkCertificates(text: string, what: string): void {
+  const blocks = text.match(PEM_CERTIFICATE);
+  if (blocks === null) throw new TLSConfigError(`${what} holds no PEM certificate`);
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (error) {
+      throw new TLSConfigError(`${what} holds a certificate that cannot be read`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+/**
+ * How a TLS connector opens its sockets: the TCP socket's options, plus the secure context and
+ * the server's name (SNI, and the name its certificate must hold; an IP literal is checked
+ * against the certificate's IP addresses and sent as no SNI). Throws TLSConfigError for a `ca`
+ * that holds no usable certificate.
+ */
+export function tlsClientKind(options: TLSConnectOptions): ClientSocketKind {
+  const secureContext = clientContext(options.ca);
+  const rejectUnauthorized = options.insecure !== true;
+  return {
+    open(socketOptions: net.TcpNetConnectOpts, destination: Address): net.Socket {
+      const name = destination.host;
+      return tls.connect({
+        ...socketOptions,
+        secureContext,
+        rejectUnauthorized,
+        ...(net.isIP(name) === 0 ? { servername: name } : {}),
+      });
+    },
+    connectedEvent: 'secureConnect',
+    direct: (destination) => net.isIP(destination.host) !== 0,
+    connectError: tlsConnectErrorFrom,
+    label: (destination) => formatAddress(destination.host, destination.port),
+    peerIsDestination: false,
+  };
+}
+
+/** The set of a TLS server's TCP connections, on each of them, for the shared 'close' listener. */
+const kPending = Symbol('pendingHandshakes');
+type PendingSocket = net.Socket & { [kPending]?: Set<net.Socket> };
+
+function forgetPending(this: PendingSocket): void {
+  this[kPending]?.delete(this);
+}
+
+/**
+ * How a TLS port listens: a tls.Server with the certificate and key, whose connections are
+ * handed over once their handshake is done. A handshake that fails or outlasts
+ * `handshakeTimeout` ends that connection only (the protocol never hears of it). Throws
+ * TLSConfigError when the certificate or key cannot be used.
+ */
+export function tlsServerKind(options: TLSListenOptions): ServerSocketKind {
+  const identity = { cert: pemText(options.cert), key: pemText(options.key) };
+  try {
+    // Made here only to find out now whether the pair is usable; the server makes its own.
+    tls.createSecureContext(identity);
+  } catch (error) {
+    throw new TLSConfigError(`unusable certificate or key: ${describeSystemError(error)}`, {
+      cause: error,
+    });
+  }
+  const handshakeSeconds = checkTimeout(
+    options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_SECONDS,
+    'handshakeTimeout',
+  );
+  // Node reads 0 as its default of 120 s: "none" is the longest a timer holds.
+  const handshakeTimeout =
+    handshakeSeconds === 0
+      ? MAX_TIMER_MS
+      : Math.min(MAX_TIMER_MS, Math.ceil(handshakeSeconds * 1000));
+  /** Each server's TCP connections, so a stopping reactor can end those still handshaking. */
+  const pending = new WeakMap<net.Server, Set<net.Socket>>();
+  return {
+    createServer(serverOptions: net.ServerOpts): net.Server {
+      const server = tls.createServer({
+        ...serverOptions,
+        ...identity,
+        handshakeTimeout,
+      });
+      const sockets = new Set<net.Socket>();
+      pending.set(server, sockets);
+      server.on('connection', (socket: PendingSocket) => {
+        sockets.add(socket);
+        socket[kPending] = sockets;
+        socket.on('close', forgetPending);
+      });
+      return server;
+    },
+    connectionEvent: 'secureConnection',
+    listenOptions: (port, host, backlog) => ({ port, host, backlog }),
+    label: (port, host) => formatAddress(host, port),
+    shutdown(server: net.Server): void {
+      const sockets = pending.get(server);
+      if (sockets === undefined) return;
+      // After stop() has aborted the connections made (their reason stays ConnectionAborted):
+      // what is left is handshakes under way, which no protocol has heard of.
+      queueMicrotask(() => {
+        for (const socket of sockets) socket.destroy();
+      });
+    },
+  };
+}
+
+function pemText(pem: PEM): string {
+  return typeof pem === 'string' ? pem : Buffer.from(pem).toString();
+}
