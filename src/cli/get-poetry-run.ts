@@ -97,7 +97,11 @@ export async function runGetPoetry(
 ): Promise<number> {
   const { stdout, stderr } = io;
   const colors = colorsFor(stderr, io.env);
-  const tls = await clientTLSOptions(options, (line) => stderr.write(`get-poetry: ${line}\n`));
+  // Awaited only when asked for: without them a run starts its fetches before its first await.
+  const tls =
+    options.ca === undefined && options.insecure !== true
+      ? undefined
+      : await clientTLSOptions(options, (line) => stderr.write(`get-poetry: ${line}\n`));
   const streamed =
     options.jsonl === true ||
     (options.json !== true && (options.quiet === true || options.output !== undefined));

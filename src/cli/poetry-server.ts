@@ -1,6 +1,7 @@
 // The poetry-server command: serve one poem file over TCP, TLS or a UNIX socket, until Ctrl-C.
 
 import { InvalidArgumentError, Option } from 'commander';
+import { TLSConfigError } from '../internet/errors.js';
 import { reactor } from '../internet/reactor.js';
 import { PoemFileError } from '../poetry/errors.js';
 import {
@@ -217,20 +218,27 @@ async function main(argv: readonly string[]): Promise<number> {
       throw error;
     }
     if (stopRequested) return EXIT_OK;
-    // CannotListenError propagates: runCommand prints its one line (naming the address), status 1.
-    server = await servePoetry(reactor, source, {
-      port: options.port,
-      interface: options.iface,
-      tls,
-      unix: options.unix,
-      backlog: options.backlog,
-      delay: options.delay,
-      numBytes: options.numBytes,
-      maxConnections: options.maxConnections,
-      stallTimeout: options.stallTimeout,
-      logger: stdoutLogger(options.quiet === true),
-      name: file,
-    });
+    // CannotListenError propagates: runCommand prints its one line (naming the address), status 1
+    // (AddressInUseError for a UNIX socket another server answers on). TLSConfigError is the
+    // files checked above that the TLS layer still cannot use: a usage error too.
+    try {
+      server = await servePoetry(reactor, source, {
+        port: options.port,
+        interface: options.iface,
+        tls,
+        unix: options.unix,
+        backlog: options.backlog,
+        delay: options.delay,
+        numBytes: options.numBytes,
+        maxConnections: options.maxConnections,
+        stallTimeout: options.stallTimeout,
+        logger: stdoutLogger(options.quiet === true),
+        name: file,
+      });
+    } catch (error) {
+      if (error instanceof TLSConfigError) throw new UsageError(error.message, { cause: error });
+      throw error;
+    }
     const stopped = reactor.run();
     running = true;
     if (stopRequested) stop();

@@ -625,7 +625,8 @@ export async function servePoetry(
             handshakeTimeout: factory.stallTimeout > 0 ? factory.stallTimeout : undefined,
           });
     const { host, port: number } = port.getHost();
-    endpoint = tls === undefined ? { host, port: number } : { transport: 'tls', host, port: number };
+    endpoint =
+      tls === undefined ? { host, port: number } : { transport: 'tls', host, port: number };
   }
   factory.logger.info(`Serving ${options.name ?? 'a poem'} on ${formatEndpoint(endpoint)}`);
   return new PoetryServer(factory, port, endpoint);

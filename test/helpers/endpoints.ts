@@ -16,8 +16,8 @@ export interface Target {
 }
 
 /**
- * Opens a socket to `target` with the options every reader shares (half-open allowed); a TLS
- * socket checks the server against `ca`. `ready` is 'secureConnect' for TLS, 'connect' else.
+ * Opens a socket to `target` (half-open allowed, but over TLS, whose socket has no such option);
+ * a TLS socket checks the server against `ca`. `ready` is 'secureConnect' for TLS, 'connect' else.
  */
 export function openSocket(target: Target): { socket: net.Socket; ready: string } {
   const { endpoint } = target;
@@ -32,7 +32,6 @@ export function openSocket(target: Target): { socket: net.Socket; ready: string 
       port: endpoint.port,
       servername,
       ca: target.ca,
-      allowHalfOpen: true,
     });
     ready = 'secureConnect';
   } else {

@@ -2,8 +2,7 @@
 // arguments and lists, --ca and --insecure, --tls-cert/--tls-key and --unix, their usage errors
 // (status 2, one line), a socket path in use (status 1), and the address as given everywhere.
 
-import { readFileSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,7 +111,7 @@ describe('get-poetry and poetry-server on a UNIX socket', () => {
 
   it('refuses a path another server answers on: one line naming it, status 1', async () => {
     const path = socketPath();
-    await startServing(['--unix', path, ODE]);
+    await startServing(['--unix', path, '--delay', '0', '--quiet', ODE]);
     const second = await runServer(['--unix', path, ODE]);
     expect(second.code).toBe(1);
     expect(second.stdout).toBe('');
@@ -181,14 +180,23 @@ describe('the address as given, on every transport', () => {
       `001-127.0.0.1-${tls.address.split(':').at(-1)}.txt`,
       `002-unix-${path.replace(/[^A-Za-z0-9.-]/g, '_')}.txt`,
     ]);
-    for (const file of files) expect(Buffer.compare(readFileSync(join(out, file)), ODE_BYTES)).toBe(0);
+    for (const file of files)
+      expect(Buffer.compare(readFileSync(join(out, file)), ODE_BYTES)).toBe(0);
   });
 });
 
 describe('usage errors: one line, status 2, nothing served or fetched', () => {
   it.each([
-    ['a --tls-cert without --tls-key', () => ['--tls-cert', pem('server.pem'), ODE], '--tls-cert needs --tls-key'],
-    ['a --tls-key without --tls-cert', () => ['--tls-key', pem('server.key'), ODE], '--tls-key needs --tls-cert'],
+    [
+      'a --tls-cert without --tls-key',
+      () => ['--tls-cert', pem('server.pem'), ODE],
+      '--tls-cert needs --tls-key',
+    ],
+    [
+      'a --tls-key without --tls-cert',
+      () => ['--tls-key', pem('server.key'), ODE],
+      '--tls-key needs --tls-cert',
+    ],
     [
       'a missing certificate file',
       () => ['--tls-cert', join(dir, 'none.pem'), '--tls-key', pem('server.key'), ODE],
@@ -212,7 +220,15 @@ describe('usage errors: one line, status 2, nothing served or fetched', () => {
     ['--unix with --port', () => ['--unix', socketPath(), '--port', '7', ODE], '--unix'],
     [
       '--unix with --tls-cert',
-      () => ['--unix', socketPath(), '--tls-cert', pem('server.pem'), '--tls-key', pem('server.key'), ODE],
+      () => [
+        '--unix',
+        socketPath(),
+        '--tls-cert',
+        pem('server.pem'),
+        '--tls-key',
+        pem('server.key'),
+        ODE,
+      ],
       '--unix',
     ],
   ])('poetry-server refuses %s', async (_name, args, message) => {
