@@ -71,6 +71,7 @@ export {
 } from './poetry/address.js';
 export {
   getPoetry,
+  getPoetryAt,
   type PoemCallback,
   type PoemErrback,
   type PoemTimeouts,
