@@ -88,8 +88,9 @@ With --output, poems are not printed, and --json and --jsonl give each poem's
 standard input, whose length is unknown, names files with at least 6 digits.
 
 TLS: a tls: address's certificate must be valid for its HOST and signed by a
-certificate the system trusts, or one in --ca FILE (PEM; several may follow one
-another). --insecure checks nothing, and says so on stderr. A certificate that
+CA Node trusts (its bundled list, and NODE_EXTRA_CA_CERTS), or instead by one in
+--ca FILE (PEM; several may follow one another). --insecure checks nothing, and
+says so on stderr. A certificate that
 is refused is a failure like any other (code ERR_TLS_*), never retried. The
 address as given (tls:HOST:PORT, unix:PATH) names the fetch everywhere: the
 display, the summary, --json, --jsonl and --timeline. tcp:HOST:PORT is plain TCP
@@ -176,7 +177,7 @@ export function getPoetryProgram(): Command {
     .option('--from <file>', "read more addresses from FILE, one a line ('-': standard input)")
     .option(
       '--ca <file>',
-      'trust the certificates in FILE (PEM) for tls: addresses, not the system CAs',
+      'trust the CAs in FILE (PEM) for tls: addresses, instead of the ones Node trusts',
     )
     .addOption(
       new Option(

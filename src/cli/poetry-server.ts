@@ -104,7 +104,8 @@ function parseArguments(argv: readonly string[]): { file: string; options: Serve
     )
     .option(
       '--stall-timeout <SECONDS>',
-      'cut a reader that takes none of its poem for this long; 0 never',
+      'cut a reader that takes none of its poem for this long (over TLS, also one whose ' +
+        'handshake takes this long); 0 never',
       parseSeconds,
       DEFAULT_STALL_TIMEOUT_SECONDS,
     )
