@@ -60,13 +60,26 @@ interface TransportHolder {
   readonly peerAddress?: Address | undefined;
   /** The transport's own end, when its socket cannot tell (a UNIX port's path). */
   readonly hostAddress?: Address | undefined;
+  /** How its sockets differ from plain TCP's; undefined for plain TCP. */
+  readonly socketKind?: SocketKind | undefined;
+}
+
+/** What a transport needs to know of a socket that is not plain TCP (TLS, a UNIX socket). */
+export interface SocketKind {
+  /** Resets and destroys the socket, for abortConnection (`resetAndDestroy` works on TCP only). */
+  resetSocket(socket: net.Socket): void;
+  /**
+   * The TCP socket under `socket` (TLS's), on which a write of nothing tells a reset from a
+   * clean end (see TCPTransport.#ended), or undefined when that is `socket` itself.
+   */
+  underlying?(socket: net.Socket): net.Socket | undefined;
 }
 
 /**
  * How a connector of another transport than plain TCP (TLS, a UNIX socket) opens its sockets and
  * knows them connected. One serves any number of connectors; a TCP connector has none.
  */
-export interface ClientSocketKind {
+export interface ClientSocketKind extends SocketKind {
   /** Opens a connecting socket: `options` are what net.connect would get for plain TCP. */
   open(options: net.TcpNetConnectOpts, destination: Address): net.Socket;
   /** The socket's event that says the connection is made ('connect', 'secureConnect'). */
@@ -79,12 +92,14 @@ export interface ClientSocketKind {
   label(destination: Address): string;
   /** The socket cannot tell its peer: the destination is the peer (a UNIX socket's path). */
   readonly peerIsDestination: boolean;
+  /** Whether its sockets read into ConnectOptions.readBuffer (net's `onread`) when given one. */
+  readonly lendsReadBuffer: boolean;
 }
 
 /**
  * How a port of another transport than plain TCP listens and accepts; a TCP port has none.
  */
-export interface ServerSocketKind {
+export interface ServerSocketKind extends SocketKind {
   createServer(options: net.ServerOpts): net.Server;
   /** The server's event that hands over a connection ready to use ('secureConnection'). */
   readonly connectionEvent: string;
@@ -248,7 +263,8 @@ export class TCPTransport implements ITransport, OwnedResource {
     // has reached the kernel; until then a reset is still possible, and it must be sent, or the
     // peer would see a clean close of a stream cut short.
     if (this.#disconnecting && socket.writableLength === 0) socket.destroy();
-    else socket.resetAndDestroy();
+    else if (this.#holder.socketKind === undefined) socket.resetAndDestroy();
+    else this.#holder.socketKind.resetSocket(socket);
   }
 
   getPeer(): Address {
@@ -368,16 +384,19 @@ export class TCPTransport implements ITransport, OwnedResource {
     }
     // libuv can take a reset that arrives together with the last bytes for a clean end of
     // stream (libuv#2319, #4992). A write of nothing tells them apart: it fails on a reset
-    // socket (the close then reports ConnectionLost) and succeeds after a real FIN.
+    // socket (the close then reports ConnectionLost) and succeeds after a real FIN. Under TLS
+    // it goes to the TCP socket beneath, as TLS writes nothing for nothing.
+    const under = this.#holder.socketKind?.underlying?.(socket);
     if (this.#protocol.readConnectionLost === undefined && !this.#disconnecting && !this.#lost) {
       // The protocol closes when the peer does, so the probe and our FIN go together: what
       // loseConnection would do once the probe came back, minus the wait (nothing is left to
       // read, so there is nothing to linger for either).
       this.#disconnecting = true;
+      under?.write(NOTHING);
       socket.end(NOTHING);
       return;
     }
-    socket.write(NOTHING, (error) => {
+    (under ?? socket).write(NOTHING, (error) => {
       if (error === undefined || error === null) this.#endedCleanly();
     });
   }
@@ -521,6 +540,11 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
   /** For its transport only: the peer, when the socket cannot tell it. */
   get peerAddress(): Address | undefined {
     return this.#kind?.peerIsDestination === true ? this.#destination : undefined;
+  }
+
+  /** For its transport only: how its socket differs from plain TCP's. */
+  get socketKind(): SocketKind | undefined {
+    return this.#kind;
   }
 
   connect(): void {
@@ -748,7 +772,9 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     this.#dropAttempts(socket);
     this.#socket = socket;
     this.state = 'connected';
-    const transport = new TCPTransport(socket, this.#owner, this, this.#readBuffer !== undefined);
+    const kind = this.#kind;
+    const lends = this.#readBuffer !== undefined && (kind === undefined || kind.lendsReadBuffer);
+    const transport = new TCPTransport(socket, this.#owner, this, lends);
     this.#transport = transport;
     startProtocol(transport, this.#factory, peer ?? transport.getPeer(), this.#owner.reportError);
   }
@@ -902,6 +928,11 @@ export class TCPPort implements IListeningPort, OwnedResource, TransportHolder {
   /** For its transports only: their own end, when their socket cannot tell (a UNIX socket). */
   get hostAddress(): Address | undefined {
     return this.label === undefined ? undefined : this.#host;
+  }
+
+  /** For its transports only: how their socket differs from plain TCP's. */
+  get socketKind(): SocketKind | undefined {
+    return this.#kind;
   }
 
   async stopListening(): Promise<void> {

@@ -134,39 +134,96 @@ function checkCertificates(text: string, what: string): void {
   }
 }
 
+/** The TCP socket under a TLS socket, kept on it so that an abort can reset it. */
+const kRaw = Symbol('rawSocket');
+type TLSOverRaw = net.Socket & { [kRaw]?: net.Socket };
+/** The TLS socket over a TCP socket, for the TCP socket's error listener. */
+const kTLS = Symbol('tlsSocket');
+type RawUnderTLS = net.Socket & { [kTLS]?: net.Socket };
+
 /**
- * How a TLS connector opens its sockets: the TCP socket's options, plus the secure context and
- * the server's name (SNI, and the name its certificate must hold; an IP literal is checked
- * against the certificate's IP addresses and sent as no SNI). Throws TLSConfigError for a `ca`
- * that holds no usable certificate.
+ * A TCP socket's error (a write of nothing that found it reset, see TCPTransport.#ended) ends
+ * the TLS socket over it with that error, so the transport hears of it.
+ */
+function rawSocketError(this: RawUnderTLS, error: Error): void {
+  this[kTLS]?.destroy(error);
+}
+
+function underlyingTCP(socket: net.Socket): net.Socket | undefined {
+  const raw = (socket as TLSOverRaw)[kRaw];
+  return raw === undefined || raw.destroyed ? undefined : raw;
+}
+
+/**
+ * Resets the TCP connection under a TLS socket. A TLS socket cannot be reset itself, and a bare
+ * close would not do: Node cannot tell a TCP FIN from TLS's close_notify, so the peer would take
+ * the cut stream for a whole one. The reset waits for the next turn of the loop: closing the
+ * TCP handle from inside one of the TLS layer's callbacks (an abort from connectionMade, say)
+ * crashes Node 20. The TLS socket closes when the TCP one does.
+ */
+function resetUnderTLS(socket: net.Socket): void {
+  const raw = (socket as TLSOverRaw)[kRaw];
+  if (raw === undefined) socket.destroy();
+  else setImmediate(resetRaw, raw, socket);
+}
+
+function resetRaw(raw: net.Socket, socket: net.Socket): void {
+  if (!raw.destroyed) raw.resetAndDestroy();
+  socket.destroy();
+}
+
+/**
+ * How a TLS connector opens its sockets: a TCP socket with the options a TCP connector would
+ * use, and TLS over it with the secure context and the server's name (SNI, and the name its
+ * certificate must hold; an IP literal is checked against the certificate's IP addresses and
+ * sent as no SNI). The TCP socket is opened here rather than by tls.connect so that an abort can
+ * reset it; tls.connect then ignores `onread`, so a TLS connection lends no read buffer. Throws
+ * TLSConfigError for a `ca` that holds no usable certificate.
  */
 export function tlsClientKind(options: TLSConnectOptions): ClientSocketKind {
   const secureContext = clientContext(options.ca);
   const rejectUnauthorized = options.insecure !== true;
   return {
     open(socketOptions: net.TcpNetConnectOpts, destination: Address): net.Socket {
+      const { onread: _unused, ...tcpOptions } = socketOptions;
+      // The TLS socket takes allowHalfOpen from the TCP socket under it.
+      const raw: RawUnderTLS = net.connect(tcpOptions);
       const name = destination.host;
-      return tls.connect({
-        ...socketOptions,
+      const socket: TLSOverRaw = tls.connect({
+        socket: raw,
+        host: socketOptions.host,
         secureContext,
         rejectUnauthorized,
         ...(net.isIP(name) === 0 ? { servername: name } : {}),
       });
+      socket[kRaw] = raw;
+      raw[kTLS] = socket;
+      raw.on('error', rawSocketError);
+      return socket;
     },
     connectedEvent: 'secureConnect',
     direct: (destination) => net.isIP(destination.host) !== 0,
     connectError: tlsConnectErrorFrom,
     label: (destination) => formatAddress(destination.host, destination.port),
     peerIsDestination: false,
+    lendsReadBuffer: false,
+    resetSocket: resetUnderTLS,
+    underlying: underlyingTCP,
   };
 }
 
-/** The set of a TLS server's TCP connections, on each of them, for the shared 'close' listener. */
-const kPending = Symbol('pendingHandshakes');
-type PendingSocket = net.Socket & { [kPending]?: Set<net.Socket> };
+/** A TLS server's TCP connections still handshaking, by peer, on each of them. */
+const kHandshaking = Symbol('handshaking');
+type HandshakingSocket = net.Socket & { [kHandshaking]?: Map<string, net.Socket> };
 
-function forgetPending(this: PendingSocket): void {
-  this[kPending]?.delete(this);
+function peerKey(socket: net.Socket): string {
+  return `${socket.remoteAddress}|${socket.remotePort}`;
+}
+
+function forgetHandshake(this: HandshakingSocket): void {
+  const handshaking = this[kHandshaking];
+  const key = peerKey(this);
+  if (handshaking?.get(key) === this) handshaking.delete(key);
 }
 
 /**
@@ -194,8 +251,8 @@ export function tlsServerKind(options: TLSListenOptions): ServerSocketKind {
     handshakeSeconds === 0
       ? MAX_TIMER_MS
       : Math.min(MAX_TIMER_MS, Math.ceil(handshakeSeconds * 1000));
-  /** Each server's TCP connections, so a stopping reactor can end those still handshaking. */
-  const pending = new WeakMap<net.Server, Set<net.Socket>>();
+  /** Each server's TCP connections still handshaking, for a stopping reactor to end. */
+  const pending = new WeakMap<net.Server, Map<string, net.Socket>>();
   return {
     createServer(serverOptions: net.ServerOpts): net.Server {
       const server = tls.createServer({
@@ -203,12 +260,23 @@ export function tlsServerKind(options: TLSListenOptions): ServerSocketKind {
         ...identity,
         handshakeTimeout,
       });
-      const sockets = new Set<net.Socket>();
-      pending.set(server, sockets);
-      server.on('connection', (socket: PendingSocket) => {
-        sockets.add(socket);
-        socket[kPending] = sockets;
-        socket.on('close', forgetPending);
+      // A TLS socket does not say which TCP socket it runs over, but both name the same peer.
+      const handshaking = new Map<string, net.Socket>();
+      pending.set(server, handshaking);
+      server.on('connection', (socket: HandshakingSocket & RawUnderTLS) => {
+        handshaking.set(peerKey(socket), socket);
+        socket[kHandshaking] = handshaking;
+        socket.on('close', forgetHandshake);
+        socket.on('error', rawSocketError);
+      });
+      // Before the port's own listener, which hands the socket to a transport.
+      server.on('secureConnection', (socket: TLSOverRaw) => {
+        const key = peerKey(socket);
+        const raw: RawUnderTLS | undefined = handshaking.get(key);
+        handshaking.delete(key);
+        if (raw === undefined) return;
+        socket[kRaw] = raw;
+        raw[kTLS] = socket;
       });
       return server;
     },
@@ -216,14 +284,13 @@ export function tlsServerKind(options: TLSListenOptions): ServerSocketKind {
     listenOptions: (port, host, backlog) => ({ port, host, backlog }),
     label: (port, host) => formatAddress(host, port),
     shutdown(server: net.Server): void {
-      const sockets = pending.get(server);
-      if (sockets === undefined) return;
-      // After stop() has aborted the connections made (their reason stays ConnectionAborted):
-      // what is left is handshakes under way, which no protocol has heard of.
-      queueMicrotask(() => {
-        for (const socket of sockets) socket.destroy();
-      });
+      const handshaking = pending.get(server);
+      if (handshaking === undefined) return;
+      // Handshakes under way, which no protocol has heard of.
+      for (const socket of [...handshaking.values()]) socket.destroy();
     },
+    resetSocket: resetUnderTLS,
+    underlying: underlyingTCP,
   };
 }
 

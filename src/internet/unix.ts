@@ -54,7 +54,17 @@ export const UNIX_CLIENT: ClientSocketKind = {
   connectError: unixConnectErrorFrom,
   label: (destination) => destination.host,
   peerIsDestination: true,
+  lendsReadBuffer: true,
+  resetSocket: destroyWithoutReset,
 };
+
+/**
+ * A UNIX stream socket has no reset: its peer sees a close as the end of the stream, whatever
+ * was left unsent (Linux reports ECONNRESET instead only when the closing end left bytes unread).
+ */
+function destroyWithoutReset(socket: net.Socket): void {
+  socket.destroy();
+}
 
 function unixServerKind(path: string): ServerSocketKind {
   return {
@@ -62,6 +72,7 @@ function unixServerKind(path: string): ServerSocketKind {
     connectionEvent: 'connection',
     listenOptions: (_port, _host, backlog) => ({ path, backlog }),
     label: () => path,
+    resetSocket: destroyWithoutReset,
   };
 }
 

@@ -1,7 +1,14 @@
 // What an implementation of the event layer plugs into the contract with, and the recording
 // protocol and factories the contract's tests drive.
 
-import type { IConnector, IReactor } from '../../src/internet/interfaces.js';
+import type {
+  ConnectOptions,
+  IClientFactory,
+  IConnector,
+  IListeningPort,
+  IProtocolFactory,
+  IReactor,
+} from '../../src/internet/interfaces.js';
 import { ClientFactory, Protocol, ServerFactory } from '../../src/internet/protocol.js';
 
 /** A host name whose lookups never answer in every world, so an attempt to it stays pending. */
@@ -15,8 +22,26 @@ export interface ContractWorld {
   readonly reactor: IReactor;
   /** Moves the reactor's clock forward, running what comes due. */
   advance(seconds: number): void;
-  /** The interface ports listen on and connections go to. */
-  readonly host: string;
+  /** Listens on a fresh address of the world's transport (port 0, or a new socket path). */
+  listen(factory: IProtocolFactory): Promise<IListeningPort>;
+  /** Listens again where `port` listens (or listened). */
+  listenAt(port: IListeningPort, factory: IProtocolFactory): Promise<IListeningPort>;
+  /** Connects to where `port` listens (or listened), over the world's transport. */
+  connect(port: IListeningPort, factory: IClientFactory, options?: ConnectOptions): IConnector;
+  /**
+   * What a port's `getHost` is (an object for toEqual, with asymmetric matchers): the interface
+   * and some port, or a socket path and port 0.
+   */
+  readonly listenedAddress: object;
+  /** Where `port` listens, as failures name it: `host:port`, or the socket's path. */
+  addressOf(port: IListeningPort): string;
+  /**
+   * Starts an attempt that nothing answers, so it stays pending until given up or timed out
+   * (the `n`th such destination, each named by `nowhereAddress(n)`). Absent where the
+   * transport cannot hold an attempt pending (see ContractImplementation.limits).
+   */
+  connectNowhere?(factory: IClientFactory, options?: ConnectOptions, n?: number): IConnector;
+  nowhereAddress?(n?: number): string;
   /** `where` of every error the reactor reported, in order. */
   readonly reported: string[];
   /**
@@ -32,10 +57,27 @@ export interface ContractWorld {
   close(): Promise<void>;
 }
 
-/** An implementation of the event layer under contract: real TCP, memory, and later TLS, UNIX. */
+/**
+ * Cases of the contract a transport may be unable to keep, each with the reason why, which the
+ * skipped test's name carries. Only a real limit of the transport belongs here.
+ */
+export interface ContractLimits {
+  /** No connection attempt can be held pending: the timeout and disconnect-while-connecting. */
+  pendingAttempt?: string;
+  /** A client's reads cannot land in a lent buffer (ConnectOptions.readBuffer). */
+  lentReadBuffer?: string;
+  /**
+   * A connection the client aborts as soon as it is made may never reach the server's
+   * protocol, so the server cannot be told it was lost.
+   */
+  earlyAbortUnseen?: string;
+}
+
+/** An implementation of the event layer under contract: TCP, TLS, UNIX sockets, memory. */
 export interface ContractImplementation {
   readonly name: string;
   open(): Promise<ContractWorld>;
+  readonly limits?: ContractLimits;
 }
 
 /** A protocol that records its lifecycle and lets a test script it. */
