@@ -11,12 +11,15 @@ import tls from 'node:tls';
 const READ_BUFFER_BYTES = 256 * 1024;
 const readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
 
-/** The CAs a `tls:` address is checked against (PEM); Node's own when null. */
-let trusted = null;
+/**
+ * The secure context every `tls:` fetch shares, made once as ours makes it: a context per
+ * connection would parse the CAs each time, work no client needs to do.
+ */
+let secureContext = tls.createSecureContext({});
 
 /** Trusts `ca` (PEM) for every `tls:` address from now on, as get-poetry's --ca does. */
 export function trustCertificates(ca) {
-  trusted = ca;
+  secureContext = tls.createSecureContext({ ca });
 }
 
 /**
@@ -34,7 +37,7 @@ export function connectReading(address, onRead) {
   const port = Number(rest.slice(colon + 1));
   if (!secure) return net.connect({ port, host, onread });
   const servername = net.isIP(host) === 0 ? host : undefined;
-  return tls.connect({ port, host, servername, ca: trusted ?? undefined, onread });
+  return tls.connect({ port, host, servername, secureContext, onread });
 }
 
 /**
