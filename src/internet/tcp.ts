@@ -566,8 +566,8 @@ export class TCPConnector implements IConnector, OwnedResource, TransportHolder 
     this.#firstError = undefined;
     const timeout = this.#timeoutSeconds;
     const host = this.#destination.host;
-    const kind = this.#kind;
-    const family = kind === undefined ? net.isIP(host) : kind.direct(this.#destination) ? 4 : 0;
+    // A UNIX socket's path is reached directly too; its family is never read.
+    const family = net.isIP(host) || (this.#kind?.direct(this.#destination) === true ? 4 : 0);
     if (family !== 0) {
       this.#open(host, family);
       if (timeout > 0) this.#arm(timeout, false);

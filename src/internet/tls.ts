@@ -96,17 +96,23 @@ export function tlsConnectErrorFrom(error: unknown, address: string): ConnectErr
 
 /** Secure contexts by their CA text: one is costly to make, and fetches share a few. */
 const clientContexts = new Map<string, tls.SecureContext>();
+/** The context that trusts Node's default CAs, made when first needed. */
+let defaultClientContext: tls.SecureContext | undefined;
 /** Few callers trust more than one or two sets of CAs; past this, the oldest is made again. */
 const MAX_CLIENT_CONTEXTS = 16;
 
 /** The client context that trusts `ca`, or Node's default CAs; throws TLSConfigError. */
 function clientContext(ca: PEM | undefined): tls.SecureContext {
-  const text = ca === undefined ? '' : typeof ca === 'string' ? ca : Buffer.from(ca).toString();
+  if (ca === undefined) {
+    defaultClientContext ??= tls.createSecureContext();
+    return defaultClientContext;
+  }
+  const text = pemText(ca);
   let context = clientContexts.get(text);
   if (context !== undefined) return context;
-  if (ca !== undefined) checkCertificates(text, 'ca');
+  checkCertificates(text, 'ca');
   try {
-    context = tls.createSecureContext(ca === undefined ? {} : { ca: text });
+    context = tls.createSecureContext({ ca: text });
   } catch (error) {
     throw new TLSConfigError(`unusable ca: ${describeSystemError(error)}`, { cause: error });
   }
@@ -269,6 +275,8 @@ export function tlsServerKind(options: TLSListenOptions): ServerSocketKind {
         socket.on('close', forgetHandshake);
         socket.on('error', rawSocketError);
       });
+      // Without a listener, Node leaves a socket whose handshake timed out open.
+      server.on('tlsClientError', endFailedHandshake);
       // Before the port's own listener, which hands the socket to a transport.
       server.on('secureConnection', (socket: TLSOverRaw) => {
         const key = peerKey(socket);
@@ -292,6 +300,11 @@ export function tlsServerKind(options: TLSListenOptions): ServerSocketKind {
     resetSocket: resetUnderTLS,
     underlying: underlyingTCP,
   };
+}
+
+/** A reader whose handshake failed or timed out: no protocol has heard of it; it is ended. */
+function endFailedHandshake(_error: Error, socket: tls.TLSSocket): void {
+  socket.destroy();
 }
 
 function pemText(pem: PEM): string {

@@ -1,0 +1,361 @@
+// The reactor over TLS on loopback: verification, its failures and their codes, the handshake
+// inside the connect timeout, and how a TLS stream's end is told clean or not.
+
+import { once } from 'node:events';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CertificateError,
+  CertificateHostMismatchError,
+  ConnectError,
+  ConnectionDone,
+  ConnectionLost,
+  ConnectTimeoutError,
+  ExpiredCertificateError,
+  type PoetryNowError,
+  SelfSignedCertificateError,
+  TLSConfigError,
+  TLSHandshakeError,
+  UntrustedCertificateError,
+} from '../../../src/internet/errors.js';
+import type { TLSConnectOptions } from '../../../src/internet/interfaces.js';
+import { Reactor } from '../../../src/internet/reactor.js';
+import { Clock } from '../../../src/testing/clock.js';
+import { type KeyPair, type TestCerts, testCerts } from '../../helpers/certs.js';
+import { greeting, OutcomeFactory, serving } from '../../helpers/outcome.js';
+import { removeScratchDirs } from '../../helpers/scratch.js';
+
+const POEM = 'The quiet of the wire, and then the words.\n';
+
+let certs: TestCerts;
+let reactor: Reactor;
+/** Node servers a test opened beside the reactor's, closed after it. */
+const servers: net.Server[] = [];
+const sockets: net.Socket[] = [];
+
+beforeAll(async () => {
+  certs = await testCerts();
+});
+
+afterAll(removeScratchDirs);
+
+afterEach(async () => {
+  if (reactor?.running) reactor.stop();
+  for (const socket of sockets.splice(0)) socket.destroy();
+  await Promise.all(
+    servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))),
+  );
+});
+
+function newReactor(clock?: Clock): Reactor {
+  reactor = new Reactor(clock === undefined ? {} : { clock });
+  void reactor.run();
+  return reactor;
+}
+
+/** A reactor TLS port on `host` with `pair`, serving POEM; returns its port number. */
+async function poetryPort(pair: KeyPair, host = '127.0.0.1'): Promise<number> {
+  const port = await reactor.listenTLS(0, greeting(POEM), { interface: host, ...pair });
+  return port.getHost().port;
+}
+
+/** Connects over TLS and waits for the end. */
+async function fetchTLS(host: string, port: number, options: TLSConnectOptions = {}) {
+  const factory = new OutcomeFactory();
+  const connector = reactor.connectTLS(host, port, factory, options);
+  const outcome = await factory.outcome;
+  return { ...outcome, text: factory.text(), connector };
+}
+
+/** A node:net server of the test's own on 127.0.0.1; returns its port. */
+async function rawServer(onConnection: (socket: net.Socket) => void): Promise<number> {
+  const server = net.createServer(onConnection);
+  servers.push(server);
+  server.on('connection', (socket) => sockets.push(socket));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as net.AddressInfo).port;
+}
+
+/** A node:tls server of the test's own, with the test CA's certificate, on 127.0.0.1. */
+async function nodeTLSServer(
+  onSecure: (socket: tls.TLSSocket, raw: net.Socket) => void,
+): Promise<number> {
+  const raws = new Map<string, net.Socket>();
+  const server = tls.createServer({ ...certs.server, allowHalfOpen: true });
+  servers.push(server);
+  server.on('connection', (raw: net.Socket) => {
+    sockets.push(raw);
+    raws.set(`${raw.remoteAddress}:${raw.remotePort}`, raw);
+  });
+  server.on('secureConnection', (socket) => {
+    onSecure(socket, raws.get(`${socket.remoteAddress}:${socket.remotePort}`)!);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as net.AddressInfo).port;
+}
+
+describe('a TLS client', () => {
+  it('fetches over TLS from 127.0.0.1, ::1 and localhost, trusting the CA it is given', async () => {
+    newReactor();
+    const v4 = await poetryPort(certs.server);
+    const v6 = await poetryPort(certs.server, '::1');
+    for (const [host, port] of [
+      ['127.0.0.1', v4],
+      ['::1', v6],
+      ['localhost', v4],
+    ] as const) {
+      const { kind, reason, text } = await fetchTLS(host, port, { ca: certs.ca });
+      expect({ host, kind, text }).toEqual({ host, kind: 'lost', text: POEM });
+      expect(reason).toBeInstanceOf(ConnectionDone);
+    }
+  });
+
+  it('sends the host name as SNI, and no SNI for an IP address', async () => {
+    newReactor();
+    const names: (string | false)[] = [];
+    const port = await nodeTLSServer((socket) => {
+      names.push((socket as tls.TLSSocket & { servername: string | false }).servername);
+      socket.end(POEM);
+    });
+    await fetchTLS('localhost', port, { ca: certs.ca });
+    await fetchTLS('127.0.0.1', port, { ca: certs.ca });
+    expect(names).toEqual(['localhost', false]);
+  });
+
+  it('refuses a certificate from a CA it does not trust (by default, the bundled CAs only)', async () => {
+    newReactor();
+    const port = await poetryPort(certs.server);
+    const { kind, reason } = await fetchTLS('localhost', port);
+    expect(kind).toBe('failed');
+    expect(reason).toBeInstanceOf(UntrustedCertificateError);
+    expect(reason).toBeInstanceOf(CertificateError);
+    expect(reason).toBeInstanceOf(TLSHandshakeError);
+    expect(reason).toBeInstanceOf(ConnectError);
+    expect(reason).toMatchObject({
+      code: 'ERR_TLS_CERT_UNTRUSTED',
+      address: `localhost:${port}`,
+      cause: { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' },
+    });
+  });
+
+  it('refuses an expired certificate with ERR_TLS_CERT_EXPIRED', async () => {
+    newReactor();
+    const port = await poetryPort(certs.expired);
+    const { reason } = await fetchTLS('127.0.0.1', port, { ca: certs.ca });
+    expect(reason).toBeInstanceOf(ExpiredCertificateError);
+    expect(reason).toMatchObject({
+      code: 'ERR_TLS_CERT_EXPIRED',
+      address: `127.0.0.1:${port}`,
+      cause: { code: 'CERT_HAS_EXPIRED' },
+    });
+  });
+
+  it('refuses a certificate for another host, by name and by IP address', async () => {
+    newReactor();
+    const port = await poetryPort(certs.otherName);
+    for (const host of ['localhost', '127.0.0.1']) {
+      const { reason } = await fetchTLS(host, port, { ca: certs.ca });
+      expect(reason).toBeInstanceOf(CertificateHostMismatchError);
+      expect(reason).toMatchObject({
+        code: 'ERR_TLS_CERT_HOST_MISMATCH',
+        address: `${host}:${port}`,
+        cause: { code: 'ERR_TLS_CERT_ALTNAME_INVALID' },
+      });
+    }
+  });
+
+  it('refuses a self-signed certificate with ERR_TLS_CERT_SELF_SIGNED, an untrusted one', async () => {
+    newReactor();
+    const port = await poetryPort(certs.selfSigned);
+    const { reason } = await fetchTLS('localhost', port, { ca: certs.ca });
+    expect(reason).toBeInstanceOf(SelfSignedCertificateError);
+    expect(reason).toBeInstanceOf(UntrustedCertificateError);
+    expect(reason).toMatchObject({
+      code: 'ERR_TLS_CERT_SELF_SIGNED',
+      cause: { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' },
+    });
+  });
+
+  it('trusts every certificate in a ca that holds several', async () => {
+    newReactor();
+    const signed = await poetryPort(certs.server);
+    const self = await poetryPort(certs.selfSigned);
+    const ca = `${certs.ca}${certs.selfSigned.cert}`;
+    expect((await fetchTLS('localhost', signed, { ca })).text).toBe(POEM);
+    expect((await fetchTLS('localhost', self, { ca })).text).toBe(POEM);
+  });
+
+  it('accepts any certificate with insecure', async () => {
+    newReactor();
+    for (const pair of [certs.selfSigned, certs.expired, certs.otherName]) {
+      const port = await poetryPort(pair);
+      const { reason, text } = await fetchTLS('127.0.0.1', port, { insecure: true });
+      expect(text).toBe(POEM);
+      expect(reason).toBeInstanceOf(ConnectionDone);
+    }
+  });
+
+  it('throws TLSConfigError at once for a ca with no certificate in it', () => {
+    newReactor();
+    for (const ca of [
+      '',
+      'not a certificate',
+      '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+    ]) {
+      expect(() => reactor.connectTLS('localhost', 1, new OutcomeFactory(), { ca })).toThrow(
+        TLSConfigError,
+      );
+    }
+  });
+
+  it('fails with ConnectTimeoutError when the server accepts and never answers the handshake', async () => {
+    const clock = new Clock();
+    newReactor(clock);
+    let accept!: () => void;
+    const accepted = new Promise<void>((resolve) => {
+      accept = resolve;
+    });
+    const port = await rawServer(() => accept());
+    const factory = new OutcomeFactory();
+    const connector = reactor.connectTLS('127.0.0.1', port, factory, { ca: certs.ca, timeout: 5 });
+    await accepted;
+    // The TCP connection is made; the handshake is not, and the attempt goes on.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    clock.advance(4.9);
+    expect(connector.state).toBe('connecting');
+    clock.advance(0.1);
+    const { kind, reason } = await factory.outcome;
+    expect(kind).toBe('failed');
+    expect(reason).toBeInstanceOf(ConnectTimeoutError);
+    expect((reason as PoetryNowError).address).toBe(`127.0.0.1:${port}`);
+  });
+
+  it('fails with TLSHandshakeError when the server resets during the handshake', async () => {
+    newReactor();
+    const port = await rawServer((socket) => {
+      socket.once('data', () => socket.resetAndDestroy());
+    });
+    const { kind, reason } = await fetchTLS('127.0.0.1', port, { ca: certs.ca });
+    expect(kind).toBe('failed');
+    expect(reason).toBeInstanceOf(TLSHandshakeError);
+    expect(reason).toMatchObject({
+      code: 'ERR_TLS_HANDSHAKE',
+      address: `127.0.0.1:${port}`,
+      cause: { code: 'ECONNRESET' },
+    });
+  });
+
+  it('fails with TLSHandshakeError when the server speaks plain text', async () => {
+    newReactor();
+    const plain = await reactor.listenTCP(0, greeting(POEM), { interface: '127.0.0.1' });
+    const { kind, reason } = await fetchTLS('127.0.0.1', plain.getHost().port, { ca: certs.ca });
+    expect(kind).toBe('failed');
+    expect(reason).toBeInstanceOf(TLSHandshakeError);
+    expect((reason as PoetryNowError).code).toBe('ERR_TLS_HANDSHAKE');
+  });
+});
+
+describe('the end of a TLS stream', () => {
+  it('is clean (ConnectionDone) after the server closes with close_notify', async () => {
+    newReactor();
+    const port = await nodeTLSServer((socket) => socket.end(POEM));
+    const { reason, text } = await fetchTLS('127.0.0.1', port, { ca: certs.ca });
+    expect(text).toBe(POEM);
+    expect(reason).toBeInstanceOf(ConnectionDone);
+  });
+
+  it('is also clean when the TCP stream under it ends without close_notify: Node cannot tell a truncation', async () => {
+    newReactor();
+    const half = POEM.slice(0, 20);
+    const port = await nodeTLSServer((socket, raw) => {
+      // The bytes go out through TLS; then a FIN on the TCP socket, with no close_notify.
+      socket.write(half, () => raw.end());
+    });
+    const { reason, text } = await fetchTLS('127.0.0.1', port, { ca: certs.ca });
+    expect(text).toBe(half);
+    // Pinned: a cut stream ends as a whole one would. Only a reset is reported as a loss.
+    expect(reason).toBeInstanceOf(ConnectionDone);
+  });
+
+  it('is lost (ConnectionLost) when the TCP connection under it is reset', async () => {
+    newReactor();
+    const port = await nodeTLSServer((socket, raw) => {
+      socket.write(POEM.slice(0, 20), () => raw.resetAndDestroy());
+    });
+    const { reason } = await fetchTLS('127.0.0.1', port, { ca: certs.ca });
+    expect(reason).toBeInstanceOf(ConnectionLost);
+    expect(reason).not.toBeInstanceOf(ConnectionDone);
+  });
+
+  it('is lost for the peer when a reactor TLS transport aborts', async () => {
+    newReactor();
+    const port = await poetryPort(certs.server);
+    const aborting = await reactor.listenTLS(
+      0,
+      serving((transport) => {
+        transport.write(POEM.slice(0, 20));
+        transport.abortConnection();
+      }),
+      { interface: '127.0.0.1', ...certs.server },
+    );
+    expect((await fetchTLS('127.0.0.1', port, { ca: certs.ca })).reason).toBeInstanceOf(
+      ConnectionDone,
+    );
+    const { reason } = await fetchTLS('127.0.0.1', aborting.getHost().port, { ca: certs.ca });
+    expect(reason).toBeInstanceOf(ConnectionLost);
+    expect(reason).not.toBeInstanceOf(ConnectionDone);
+  });
+});
+
+describe('a TLS port', () => {
+  it('rejects with TLSConfigError a key that does not match its certificate, or text that is not PEM', async () => {
+    newReactor();
+    const mismatched = { cert: certs.server.cert, key: certs.otherName.key };
+    for (const pair of [mismatched, { cert: 'not pem', key: 'not pem' }]) {
+      const attempt = reactor.listenTLS(0, greeting(POEM), { interface: '127.0.0.1', ...pair });
+      await expect(attempt).rejects.toBeInstanceOf(TLSConfigError);
+      await expect(attempt).rejects.toMatchObject({ code: 'ERR_TLS_CONFIG' });
+    }
+  });
+
+  it('drops a reader that sends no handshake at its handshakeTimeout, and a plaintext one, and goes on serving', async () => {
+    newReactor();
+    const served: string[] = [];
+    const port = await reactor.listenTLS(
+      0,
+      serving((transport) => {
+        served.push('reader');
+        transport.write(POEM);
+        transport.loseConnection();
+      }),
+      { interface: '127.0.0.1', ...certs.server, handshakeTimeout: 0.2 },
+    );
+    const silent = net.connect(port.getHost().port, '127.0.0.1');
+    const plain = net.connect(port.getHost().port, '127.0.0.1');
+    sockets.push(silent, plain);
+    plain.end('GET / HTTP/1.0\r\n\r\n');
+    plain.resume();
+    await Promise.all([once(silent, 'close'), once(plain, 'close')]);
+    expect(served).toEqual([]);
+    const { text } = await fetchTLS('127.0.0.1', port.getHost().port, { ca: certs.ca });
+    expect(text).toBe(POEM);
+    expect(served).toEqual(['reader']);
+  });
+
+  it('ends handshakes under way when the reactor stops', async () => {
+    newReactor();
+    const port = await reactor.listenTLS(0, greeting(POEM), {
+      interface: '127.0.0.1',
+      ...certs.server,
+    });
+    const silent = net.connect(port.getHost().port, '127.0.0.1');
+    sockets.push(silent);
+    await once(silent, 'connect');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    reactor.stop();
+    await once(silent, 'close');
+  });
+});
