@@ -280,7 +280,19 @@ async function addPeer(name, onConnection, expected, weight = 1) {
   targets.push({ name, endpoint: { host: '127.0.0.1', port }, weight, ...expected });
 }
 
-/** A misbehaving peer at a tls: address: `onConnection` gets the raw TCP socket. */
+/**
+ * A misbehaving peer at a tls: address: `onConnection` gets the raw TCP socket, and `secureOn(raw,
+ * identity)` layers TLS on it, tracked too (the TLS socket takes the TCP one's handle over, so
+ * destroying the raw socket alone would leave it open).
+ */
+function secureOn(raw, identity) {
+  const secure = new tls.TLSSocket(raw, { isServer: true, ...identity });
+  peerSockets.add(secure);
+  secure.on('error', () => {});
+  secure.on('close', () => peerSockets.delete(secure));
+  return secure;
+}
+
 async function addTlsPeer(name, onConnection, expected, weight = 1) {
   await addPeer(name, onConnection, expected, weight);
   const target = targets.at(-1);
@@ -354,22 +366,16 @@ await addPeer(
 if (certs !== null) {
   const expired = { cert: certs['expired.pem'], key: certs['expired.key'] };
   const identity = { cert: certs['server.pem'], key: certs['server.key'] };
-  await addTlsPeer(
-    'TLS with an expired certificate',
-    (raw) => {
-      const secure = new tls.TLSSocket(raw, { isServer: true, ...expired });
-      secure.on('error', () => {});
-    },
-    { errors: ['ERR_TLS_CERT_EXPIRED'] },
-  );
+  await addTlsPeer('TLS with an expired certificate', (raw) => secureOn(raw, expired), {
+    errors: ['ERR_TLS_CERT_EXPIRED'],
+  });
   await addTlsPeer('plaintext at a tls: address', (socket) => socket.end(lastBytePoem), {
     errors: ['ERR_TLS_HANDSHAKE'],
   });
   await addTlsPeer(
     'TLS, half the poem, then a reset',
     (raw) => {
-      const secure = new tls.TLSSocket(raw, { isServer: true, ...identity });
-      secure.on('error', () => {});
+      const secure = secureOn(raw, identity);
       secure.once('secure', () =>
         secure.write(lastBytePoem.subarray(0, 20_000), () => later(5, () => raw.resetAndDestroy())),
       );
