@@ -125,7 +125,8 @@ export interface IProtocolFactory {
  *   startedConnecting: connecting → clientConnectionFailed: disconnected
  *
  * A failed attempt reports `ConnectionRefusedError` when nothing listens, `ConnectTimeoutError`
- * when the connect timeout passes on the reactor's clock, `UserCancelledError` when given up.
+ * when the connect timeout passes on the reactor's clock, `UserCancelledError` when given up,
+ * and over TLS `TLSHandshakeError` (or a `CertificateError`) when the handshake fails.
  * The factory's `doStart` runs before the first `startedConnecting` and its `doStop` after the
  * last hook, unless that hook called `connect()` again to retry.
  */

@@ -35,7 +35,7 @@ export interface ReactorOptions {
   /** Where exceptions from protocol, factory and user code go. Default: one line on stderr. */
   reportError?: ErrorReporter;
   /**
-   * Resolves host names for connectTCP; for tests and custom resolvers. Default dns.lookup. It
+   * Resolves host names for connectTCP and connectTLS; for tests and custom resolvers. Default dns.lookup. It
    * is called with `{ all: true }`. The reactor asks it once per name (connections that ask while
    * it runs share the lookup) and reuses the answer for a minute, or until the reactor stops;
    * `localhost` is always 127.0.0.1 and ::1 and never asked about; IP addresses never are.

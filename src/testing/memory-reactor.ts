@@ -60,7 +60,10 @@ export class MemoryConnector implements IConnector {
   readonly #destination: Address;
   readonly factory: IClientFactory;
   readonly timeoutSeconds: number;
-  /** The read buffer asked for (`ConnectOptions.readBuffer`); a memory transport lends none. */
+  /**
+   * The read buffer asked for (`ConnectOptions.readBuffer`): a connection `flush()` makes reads
+   * into it, except over TLS, as the real TLS client does not.
+   */
   readonly readBuffer: Uint8Array | undefined;
   #timeoutCall: IDelayedCall | undefined = undefined;
   #factoryStarted = false;
@@ -155,7 +158,10 @@ export class MemoryConnector implements IConnector {
       serverAddress: server,
       clientAddress: client,
       ...(chunkSize === undefined ? {} : { chunkSize }),
-      ...(this.readBuffer === undefined ? {} : { clientReadBuffer: this.readBuffer }),
+      // As over real TLS, whose client lends no read buffer (see tls.ts).
+      ...(this.readBuffer === undefined || this.kind === 'tls'
+        ? {}
+        : { clientReadBuffer: this.readBuffer }),
       reportError: this.#report,
       onLost: (side, reason) => {
         if (side === 'client') this.#pairLost(reason);

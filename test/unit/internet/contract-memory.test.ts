@@ -34,7 +34,9 @@ function memory(kind: Kind): ContractImplementation {
               'as a real UNIX socket, an attempt is answered at once (connected or refused)',
           },
         }
-      : {}),
+      : kind === 'tls'
+        ? { limits: { lentReadBuffer: 'as the real TLS client, it lends no read buffer' } }
+        : {}),
     open: async () => open(kind),
   };
 }
