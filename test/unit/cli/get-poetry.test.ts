@@ -359,6 +359,42 @@ describe('runGetPoetry', () => {
     ]);
   });
 
+  it('names TLS and UNIX fetches as given: --verbose, the headers, the summary, the display', async () => {
+    const { io, reactor, stdout, stderr } = fakeIO();
+    const run = runGetPoetry(
+      parseAddressArguments(['tls:127.0.0.1:7', 'unix:/tmp/p.sock', 'tls:8']),
+      parse(['--verbose', '--insecure', '1']),
+      io,
+    );
+    // --insecure is awaited (a warning first), so the attempts come a turn later.
+    for (let turn = 0; turn < 100 && reactor.unixClients.length === 0; turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(reactor.tlsClients[0]!.options).toMatchObject({ insecure: true });
+    serve(reactor.tlsClients[0]!, 'secure\n');
+    serve(reactor.unixClients[0]!, 'local\n');
+    reactor.tlsClients[1]!.fail(new ConnectionRefusedError('connection refused'));
+    expect(await run).toBe(1);
+    const lines = stderr.text().split('\n');
+    expect(lines[0]).toMatch(/^get-poetry: warning: --insecure: /);
+    expect(lines).toContain('Task 1: got 7 bytes of poetry from tls:127.0.0.1:7');
+    expect(lines).toContain('Task 2: got 6 bytes of poetry from unix:/tmp/p.sock');
+    expect(stderr.text()).toContain('1 failed:\n  tls:localhost:8: connection refused\n');
+    expect(stdout.text()).toBe(
+      '==> Task 1: tls:127.0.0.1:7 <==\nsecure\n\n==> Task 2: unix:/tmp/p.sock <==\nlocal\n',
+    );
+
+    const tty = fakeIO(true);
+    const shown = runGetPoetry(parseAddressArguments(['unix:/tmp/p.sock']), parse(['1']), tty.io);
+    for (let turn = 0; turn < 1000 && tty.reactor.unixClients.length === 0; turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    tty.reactor.advance(0.1);
+    serve(tty.reactor.unixClients[0]!, 'local\n');
+    expect(await shown).toBe(0);
+    expect(tty.stderr.text()).toContain('unix:/tmp/p.sock');
+  });
+
   it('exits 130 on Ctrl-C, printing what finished and reporting the rest cancelled', async () => {
     const { io, reactor, stdout, stderr, interrupts } = fakeIO();
     const run = runGetPoetry(addresses(1, 2), parse(['1']), io);
