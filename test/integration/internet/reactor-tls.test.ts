@@ -343,7 +343,7 @@ describe('a TLS port', () => {
     const { text } = await fetchTLS('127.0.0.1', port.getHost().port, { ca: certs.ca });
     expect(text).toBe(POEM);
     expect(served).toEqual(['reader']);
-  });
+  }, 10_000);
 
   it('ends handshakes under way when the reactor stops', async () => {
     newReactor();
