@@ -165,8 +165,9 @@ export interface IListeningPort {
   getHost(): Address;
   /**
    * Stops accepting at once (the listening socket is closed and the factory's `doStop` has run
-   * before this returns; later attempts are refused); connections already made go on. Resolves
-   * when that is done. Calling it again does nothing.
+   * before this returns; later attempts are refused); connections already made go on (over TLS,
+   * a reader whose handshake is not done is not one yet, and is closed). Resolves when that is
+   * done. Calling it again does nothing.
    */
   stopListening(): Promise<void>;
 }
@@ -224,7 +225,10 @@ export type PEM = string | Uint8Array;
  * the handshake: the connection is made when the handshake has succeeded.
  */
 export interface TLSConnectOptions extends ConnectOptions {
-  /** The CAs to trust instead of the default ones: PEM, one certificate or several. */
+  /**
+   * The CAs to trust instead of the default ones: PEM, one certificate or several. Bytes are
+   * read once: the same Uint8Array passed again is taken to hold the same certificates.
+   */
   ca?: PEM;
   /** Accepts any certificate for any name: the traffic is encrypted but nobody is checked. */
   insecure?: boolean;

@@ -107,8 +107,11 @@ export interface ServerSocketKind extends SocketKind {
   listenOptions(port: number, host: string, backlog: number): net.ListenOptions;
   /** The address as failures name it. */
   label(port: number, host: string): string;
-  /** For a stopping reactor: ends what the server holds beside its connections. */
-  shutdown?(server: net.Server): void;
+  /**
+   * For a port that stops listening: ends what the server holds that is not a connection yet
+   * (TLS handshakes under way), as the kernel drops what it queued for a closed TCP port.
+   */
+  stopAccepting?(server: net.Server): void;
 }
 
 /** A connection, connector or port that a stopping reactor must close. */
@@ -942,12 +945,12 @@ export class TCPPort implements IListeningPort, OwnedResource, TransportHolder {
     // close() releases the listening socket at once; it waits only to emit 'close' until the
     // accepted connections end, and those are ours to end, not the port's.
     this.#server.close();
+    this.#kind?.stopAccepting?.(this.#server);
     callHook(this.#owner.reportError, this.#factory, 'doStop');
   }
 
   shutdown(): void {
     void this.stopListening();
-    this.#kind?.shutdown?.(this.#server);
   }
 
   readonly #onConnection = (socket: net.Socket): void => {

@@ -96,6 +96,8 @@ export function tlsConnectErrorFrom(error: unknown, address: string): ConnectErr
 
 /** Secure contexts by their CA text: one is costly to make, and fetches share a few. */
 const clientContexts = new Map<string, tls.SecureContext>();
+/** Contexts by the very bytes a caller passed as `ca`. */
+const contextsByBytes = new WeakMap<Uint8Array, tls.SecureContext>();
 /** The context that trusts Node's default CAs, made when first needed. */
 let defaultClientContext: tls.SecureContext | undefined;
 /** Few callers trust more than one or two sets of CAs; past this, the oldest is made again. */
@@ -107,10 +109,20 @@ function clientContext(ca: PEM | undefined): tls.SecureContext {
     defaultClientContext ??= tls.createSecureContext();
     return defaultClientContext;
   }
+  // The same bytes are usually passed to every connection: known by identity, they are not
+  // decoded again.
+  const known = typeof ca === 'string' ? undefined : contextsByBytes.get(ca);
+  if (known !== undefined) return known;
   const text = pemText(ca);
   let context = clientContexts.get(text);
-  if (context !== undefined) return context;
+  if (context === undefined) context = newClientContext(text);
+  if (typeof ca !== 'string') contextsByBytes.set(ca, context);
+  return context;
+}
+
+function newClientContext(text: string): tls.SecureContext {
   checkCertificates(text, 'ca');
+  let context: tls.SecureContext;
   try {
     context = tls.createSecureContext({ ca: text });
   } catch (error) {
@@ -257,12 +269,17 @@ export function tlsServerKind(options: TLSListenOptions): ServerSocketKind {
     handshakeSeconds === 0
       ? MAX_TIMER_MS
       : Math.min(MAX_TIMER_MS, Math.ceil(handshakeSeconds * 1000));
-  /** Each server's TCP connections still handshaking, for a stopping reactor to end. */
+  /** Each server's TCP connections still handshaking, for a port that stops to end. */
   const pending = new WeakMap<net.Server, Map<string, net.Socket>>();
   return {
     createServer(serverOptions: net.ServerOpts): net.Server {
+      // Half-open only once the handshake is done: a reader that sends its FIN while still
+      // handshaking (a client that refused our certificate closes so) would otherwise leave
+      // its socket open until the handshake timeout, as Node reads that FIN for a half-close.
+      const halfOpen = serverOptions.allowHalfOpen === true;
       const server = tls.createServer({
         ...serverOptions,
+        allowHalfOpen: false,
         ...identity,
         handshakeTimeout,
       });
@@ -279,6 +296,7 @@ export function tlsServerKind(options: TLSListenOptions): ServerSocketKind {
       server.on('tlsClientError', endFailedHandshake);
       // Before the port's own listener, which hands the socket to a transport.
       server.on('secureConnection', (socket: TLSOverRaw) => {
+        socket.allowHalfOpen = halfOpen;
         const key = peerKey(socket);
         const raw: RawUnderTLS | undefined = handshaking.get(key);
         handshaking.delete(key);
@@ -291,7 +309,7 @@ export function tlsServerKind(options: TLSListenOptions): ServerSocketKind {
     connectionEvent: 'secureConnection',
     listenOptions: (port, host, backlog) => ({ port, host, backlog }),
     label: (port, host) => formatAddress(host, port),
-    shutdown(server: net.Server): void {
+    stopAccepting(server: net.Server): void {
       const handshaking = pending.get(server);
       if (handshaking === undefined) return;
       // Handshakes under way, which no protocol has heard of.

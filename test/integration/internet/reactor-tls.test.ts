@@ -345,17 +345,40 @@ describe('a TLS port', () => {
     expect(served).toEqual(['reader']);
   }, 10_000);
 
-  it('ends handshakes under way when the reactor stops', async () => {
+  it('closes at once a reader that sends its FIN before the handshake is done, not at the handshake timeout', async () => {
     newReactor();
     const port = await reactor.listenTLS(0, greeting(POEM), {
       interface: '127.0.0.1',
       ...certs.server,
+      handshakeTimeout: 60,
     });
-    const silent = net.connect(port.getHost().port, '127.0.0.1');
-    sockets.push(silent);
-    await once(silent, 'connect');
+    // As a client that refused the certificate does: it closes, and the server must too.
+    const quitter = net.connect(port.getHost().port, '127.0.0.1');
+    sockets.push(quitter);
+    quitter.resume();
+    quitter.end();
+    await once(quitter, 'close');
+    const refusing = new OutcomeFactory();
+    reactor.connectTLS('127.0.0.1', port.getHost().port, refusing, {});
+    expect((await refusing.outcome).reason).toBeInstanceOf(UntrustedCertificateError);
+  }, 10_000);
+
+  it('ends handshakes under way when it stops listening, and when the reactor stops', async () => {
+    newReactor();
+    const identity = { interface: '127.0.0.1', ...certs.server };
+    const stopped = await reactor.listenTLS(0, greeting(POEM), identity);
+    const running = await reactor.listenTLS(0, greeting(POEM), identity);
+    const silent = [stopped, running].map((port) => {
+      const socket = net.connect(port.getHost().port, '127.0.0.1');
+      sockets.push(socket);
+      return socket;
+    });
+    await Promise.all(silent.map((socket) => once(socket, 'connect')));
     await new Promise((resolve) => setTimeout(resolve, 20));
+    await stopped.stopListening();
+    await once(silent[0]!, 'close');
+    expect(silent[1]!.destroyed).toBe(false);
     reactor.stop();
-    await once(silent, 'close');
-  });
+    await once(silent[1]!, 'close');
+  }, 10_000);
 });
