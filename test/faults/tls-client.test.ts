@@ -204,6 +204,26 @@ describe('the client against TLS servers that cut the poem', () => {
   });
 });
 
+describe('cancelling TLS fetches', () => {
+  it('leaves no socket open when a fetch is cancelled at its first byte', async () => {
+    // A poem of a few TLS records, the rest of it (and the close) on its way as the cancel comes.
+    const poem = Buffer.alloc(20_000, 'x');
+    const port = await tlsServer(certs.server, (secure) => secure.end(poem));
+    const before = await holdings();
+    for (let i = 0; i < 20; i++) {
+      const controller = new AbortController();
+      const ending = await fetchOnce(port, {
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (event.type === 'firstByte') controller.abort();
+        },
+      });
+      expect(onlyError(ending).code).toBe('ERR_CANCELLED');
+    }
+    expect(await leaksSince(before)).toEqual({});
+  });
+});
+
 describe('after every TLS fault', () => {
   it('holds no descriptor or handle more than before', async () => {
     const faulty = [
