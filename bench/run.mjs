@@ -32,11 +32,20 @@ import { fanOut } from './scenarios/fan-out.mjs';
 import { scale } from './scenarios/scale.mjs';
 import { slow } from './scenarios/slow.mjs';
 import { startup } from './scenarios/startup.mjs';
+import { transports } from './scenarios/transports.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
 const README = join(ROOT, 'README.md');
-const SCENARIOS = { 'fan-out': fanOut, 'big-poem': bigPoem, slow, capacity, startup, scale };
+const SCENARIOS = {
+  'fan-out': fanOut,
+  'big-poem': bigPoem,
+  slow,
+  capacity,
+  startup,
+  scale,
+  transports,
+};
 const NAMES = Object.keys(SCENARIOS);
 
 // --- options -------------------------------------------------------------------------------

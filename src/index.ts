@@ -61,15 +61,24 @@ export {
   reactor,
   reportErrorToStderr,
 } from './internet/reactor.js';
-export { DEFAULT_HOST, parseAddress } from './poetry/address.js';
+export {
+  DEFAULT_HOST,
+  type Endpoint,
+  formatEndpoint,
+  type HostEndpoint,
+  parseAddress,
+  type UNIXEndpoint,
+} from './poetry/address.js';
 export {
   getPoetry,
+  getPoetryAt,
   type PoemCallback,
   type PoemErrback,
   type PoemTimeouts,
   PoetryClientFactory,
   type PoetryClientOptions,
   PoetryProtocol,
+  type PoetryTLSOptions,
 } from './poetry/client.js';
 export {
   DEFAULT_CONCURRENCY,

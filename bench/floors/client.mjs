@@ -1,5 +1,6 @@
 // Floor client: raw node:net, the least work that fetches every poem and prints it as get-poetry does.
-// Usage: node client.mjs [--output DIR] [--max-bytes N] [host:]port...
+// Usage: node client.mjs [--output DIR] [--max-bytes N] [--ca FILE] ADDRESS...
+// An ADDRESS is [host:]port, tls:host:port (over node:tls, checked against --ca) or unix:PATH.
 // Without --output, once every fetch has ended the poems go to stdout in the order given, in
 // get-poetry's format (the poem alone for one address; for more, each under a header). With
 // --output DIR, each poem streams into DIR/INDEX.txt and nothing is printed. Exit status 0 when
@@ -7,9 +8,9 @@
 //
 // The same tools as ours, in fetch-one.mjs: one shared read buffer of ours' read size, and a poem
 // held in memory grown in place (reserved up to --max-bytes, default ours' 64 MiB).
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { connectReading, fetchToMemory } from './fetch-one.mjs';
+import { connectReading, fetchToMemory, trustCertificates } from './fetch-one.mjs';
 
 const args = process.argv.slice(2);
 let outputDir = null;
@@ -18,6 +19,7 @@ const addresses = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--output') outputDir = args[++i];
   else if (args[i] === '--max-bytes') maxBytes = Number(args[++i]);
+  else if (args[i] === '--ca') trustCertificates(readFileSync(args[++i]));
   else addresses.push(args[i]);
 }
 

@@ -1,23 +1,43 @@
-// One fetch with raw node:net, the least work the floor clients share: connect, read, keep the poem.
+// One fetch with raw node:net or node:tls, the least work the floor clients share: connect, read,
+// keep the poem.
 //
 // Every socket reads into one shared buffer of ours' read size (net's `onread`), so no read
 // allocates. A poem held in memory is copied out of it into a Buffer of its own for the first read
 // and into one resizable ArrayBuffer that grows in place after that, never joined at the end.
 import net from 'node:net';
+import tls from 'node:tls';
 
 // src/poetry/defaults.ts READ_BUFFER_BYTES.
 const READ_BUFFER_BYTES = 256 * 1024;
 const readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
 
 /**
- * Connects to `address` (HOST:PORT, or PORT for 127.0.0.1) and hands every read to
- * `onRead(bytesRead, buffer)`, which returns false to stop reading; returns the socket.
+ * The secure context every `tls:` fetch shares, made once as ours makes it: a context per
+ * connection would parse the CAs each time, work no client needs to do.
+ */
+let secureContext = tls.createSecureContext({});
+
+/** Trusts `ca` (PEM) for every `tls:` address from now on, as get-poetry's --ca does. */
+export function trustCertificates(ca) {
+  secureContext = tls.createSecureContext({ ca });
+}
+
+/**
+ * Connects to `address` (HOST:PORT, or PORT for 127.0.0.1; tls:HOST:PORT over TLS, checked as
+ * ours checks it; unix:PATH) and hands every read to `onRead(bytesRead, buffer)`, which returns
+ * false to stop reading; returns the socket.
  */
 export function connectReading(address, onRead) {
-  const colon = address.lastIndexOf(':');
-  const host = colon === -1 ? '127.0.0.1' : address.slice(0, colon);
-  const port = Number(address.slice(colon + 1));
-  return net.connect({ port, host, onread: { buffer: readBuffer, callback: onRead } });
+  const onread = { buffer: readBuffer, callback: onRead };
+  if (address.startsWith('unix:')) return net.connect({ path: address.slice(5), onread });
+  const secure = address.startsWith('tls:');
+  const rest = secure ? address.slice(4) : address;
+  const colon = rest.lastIndexOf(':');
+  const host = colon === -1 ? '127.0.0.1' : rest.slice(0, colon);
+  const port = Number(rest.slice(colon + 1));
+  if (!secure) return net.connect({ port, host, onread });
+  const servername = net.isIP(host) === 0 ? host : undefined;
+  return tls.connect({ port, host, servername, secureContext, onread });
 }
 
 /**

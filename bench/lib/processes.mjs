@@ -131,10 +131,12 @@ export async function run(
   return result;
 }
 
-const SERVING = /^Serving .* on (.+):(\d+)\s*$/m;
+// ADDRESS: HOST:PORT, tls:HOST:PORT or unix:PATH, as get-poetry takes it.
+const SERVING = /^Serving .* on (unix:.+?|(?:tls:)?(.+):(\d+))\s*$/m;
 
 /**
- * Starts a server that prints "Serving FILE on HOST:PORT" first, and resolves once it has.
+ * Starts a server that prints "Serving FILE on ADDRESS" first, and resolves once it has, to
+ * `{ address, host, port, stop }`.
  * stop() sends SIGTERM to the server itself (not to GNU time, which would die and lose the
  * figures), waits for it to exit and resolves to its measurement.
  */
@@ -150,7 +152,9 @@ export async function startServer(argv, { tmp, measured = false, startSeconds = 
     onStdout: (chunk) => {
       announced += chunk.toString('utf8');
       const match = SERVING.exec(announced);
-      if (match) onAnnounce({ host: match[1], port: Number(match[2]) });
+      // host and port stay those of a TCP or TLS port (0 for a UNIX socket's).
+      if (match)
+        onAnnounce({ address: match[1], host: match[2] ?? '', port: Number(match[3] ?? 0) });
     },
   });
   const timer = setTimeout(() => onAnnounce(null), startSeconds * 1000);

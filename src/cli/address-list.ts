@@ -3,8 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import type { Address } from '../internet/interfaces.js';
-import { parseAddress } from '../poetry/address.js';
+import { type Endpoint, parseAddress } from '../poetry/address.js';
 import { InvalidAddressError } from '../poetry/errors.js';
 import { UsageError } from './command.js';
 
@@ -40,8 +39,8 @@ export class AddressLineReader {
   }
 
   /** The addresses of the lines `chunk` ends, in order. */
-  push(chunk: Buffer): Address[] {
-    const addresses: Address[] = [];
+  push(chunk: Buffer): Endpoint[] {
+    const addresses: Endpoint[] = [];
     let start = 0;
     let newline = chunk.indexOf(NEWLINE);
     if (this.#carry !== undefined && newline !== -1) {
@@ -68,15 +67,15 @@ export class AddressLineReader {
   }
 
   /** The address of a last line with no newline after it, if there is one. */
-  end(): Address[] {
+  end(): Endpoint[] {
     const carry = this.#carry;
     this.#carry = undefined;
-    const addresses: Address[] = [];
+    const addresses: Endpoint[] = [];
     if (carry !== undefined) this.#lineEnded(carry, 0, carry.length, addresses);
     return addresses;
   }
 
-  #lineEnded(bytes: Buffer, start: number, end: number, addresses: Address[]): void {
+  #lineEnded(bytes: Buffer, start: number, end: number, addresses: Endpoint[]): void {
     const line = ++this.line;
     if (end - start > MAX_LINE_BYTES) {
       throw this.#badLine(line, `the line is longer than ${MAX_LINE_BYTES} bytes`);
@@ -102,7 +101,7 @@ export class AddressLineReader {
 
 export interface AddressStreamOptions {
   /** Addresses that come before the list's (the command's arguments). */
-  first?: readonly Address[];
+  first?: readonly Endpoint[];
   /**
    * Asked before each address is given: a promise makes the reader wait for it (the output
    * is full, say), so what is read never runs ahead of what can be written.
@@ -120,7 +119,7 @@ export interface AddressStreamOptions {
  * A hand-made iterator rather than an async generator: an address taken from the buffer costs
  * one resolved promise, where a generator's `yield` costs several, which shows at a million.
  */
-export class AddressStream implements AsyncIterableIterator<Address> {
+export class AddressStream implements AsyncIterableIterator<Endpoint> {
   readonly #reader: AddressLineReader;
   readonly #chunks: AsyncIterator<Buffer | string>;
   /**
@@ -130,7 +129,7 @@ export class AddressStream implements AsyncIterableIterator<Address> {
    */
   readonly #readable: Readable | undefined;
   readonly #hold: (() => Promise<void> | undefined) | undefined;
-  #buffer: readonly Address[];
+  #buffer: readonly Endpoint[];
   #head = 0;
   #ended = false;
   /** `return()` was called: a read failing after it is the close, not an error. */
@@ -157,20 +156,20 @@ export class AddressStream implements AsyncIterableIterator<Address> {
     return this;
   }
 
-  next(): Promise<IteratorResult<Address, undefined>> {
+  next(): Promise<IteratorResult<Endpoint, undefined>> {
     const held = this.#hold?.();
     if (held !== undefined) return held.then(() => this.#next());
     return this.#next();
   }
 
-  #next(): Promise<IteratorResult<Address, undefined>> {
+  #next(): Promise<IteratorResult<Endpoint, undefined>> {
     if (this.#head < this.#buffer.length) {
       return Promise.resolve({ done: false, value: this.#buffer[this.#head++]! });
     }
     return this.#fill();
   }
 
-  async #fill(): Promise<IteratorResult<Address, undefined>> {
+  async #fill(): Promise<IteratorResult<Endpoint, undefined>> {
     while (!this.#ended) {
       let step: IteratorResult<Buffer | string>;
       try {
@@ -194,7 +193,7 @@ export class AddressStream implements AsyncIterableIterator<Address> {
     return { done: true, value: undefined };
   }
 
-  async return(): Promise<IteratorResult<Address, undefined>> {
+  async return(): Promise<IteratorResult<Endpoint, undefined>> {
     this.#buffer = [];
     this.#head = 0;
     this.#closed = true;
@@ -212,11 +211,11 @@ export async function countAddressList(
   chunks: AsyncIterable<Buffer | string>,
   name: string,
   /** Called with each address, in order (to keep a few labels, say). */
-  onAddress?: (address: Address) => void,
+  onAddress?: (address: Endpoint) => void,
 ): Promise<number> {
   const reader = new AddressLineReader(name);
   let count = 0;
-  const take = (addresses: Address[]): void => {
+  const take = (addresses: Endpoint[]): void => {
     count += addresses.length;
     if (onAddress !== undefined) for (const address of addresses) onAddress(address);
   };

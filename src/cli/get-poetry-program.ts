@@ -2,8 +2,7 @@
 
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from '../internet/defaults.js';
-import type { Address } from '../internet/interfaces.js';
-import { parseAddress } from '../poetry/address.js';
+import { type Endpoint, parseAddress } from '../poetry/address.js';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_IDLE_TIMEOUT_SECONDS,
@@ -51,12 +50,18 @@ export interface GetPoetryOptions {
   timelineTitle?: string;
   /** A file of addresses, one a line (`-`: standard input), read after the arguments. */
   from?: string;
+  /** A PEM file of the certificates to trust for tls: addresses, instead of the system's. */
+  ca?: string;
+  /** tls: addresses are not checked at all (a warning says so). */
+  insecure?: boolean;
 }
 
 const DESCRIPTION = `Fetch poems from poetry servers, all at once, and print them in the order given
 (with --jsonl, as each ends).
 
-An ADDRESS is PORT (on localhost), HOST:PORT or [IPv6]:PORT; --from FILE adds more.`;
+An ADDRESS is PORT (on localhost), HOST:PORT or [IPv6]:PORT over TCP, the same
+after tls: over TLS (tls:HOST:PORT, tls:[IPv6]:PORT, tls:PORT), or unix:PATH for
+a UNIX socket; --from FILE adds more.`;
 
 const AFTER_HELP = `
 Address lists: --from FILE reads one address a line, after the ADDRESS arguments
@@ -86,6 +91,15 @@ With --output, poems are not printed, and --json and --jsonl give each poem's
 "file" instead of its "text". A poem that fails leaves no file behind. Reading
 standard input, whose length is unknown, names files with at least 6 digits.
 
+TLS: a tls: address's certificate must be valid for its HOST and signed by a
+CA Node trusts (its bundled list, and NODE_EXTRA_CA_CERTS), or instead by one in
+--ca FILE (PEM; several may follow one another). --insecure checks nothing, and
+says so on stderr. A certificate that
+is refused is a failure like any other (code ERR_TLS_*), never retried. The
+address as given (tls:HOST:PORT, unix:PATH) names the fetch everywhere: the
+display, the summary, --json, --jsonl and --timeline. tcp:HOST:PORT is plain TCP
+(so tcp:tls:7 reaches a host called tls).
+
 Retries: with --retries N, a fetch that failed for a reason that may pass is
 tried again, up to N more times, each wait twice the one before (from
 --retry-delay, at most --retry-max-delay, each moved by up to 10% at random).
@@ -113,6 +127,7 @@ Examples:
   get-poetry --json localhost:10000 [::1]:10001
   get-poetry --output poems --concurrency 100 127.0.0.1:10000 127.0.0.1:10001
   get-poetry --retries 3 --retry-delay 1 localhost:10000
+  get-poetry --ca test-ca.pem tls:localhost:10443 unix:/tmp/poems.sock
   get-poetry --from servers.txt --jsonl --concurrency 1000 > results.jsonl
   some-scanner | get-poetry --from - --jsonl | jq -r 'select(.code) | .address'`;
 
@@ -170,6 +185,16 @@ export function getPoetryProgram(): Command {
       DEFAULT_RETRY_MAX_DELAY_SECONDS,
     )
     .option('--from <file>', "read more addresses from FILE, one a line ('-': standard input)")
+    .option(
+      '--ca <file>',
+      'trust the CAs in FILE (PEM) for tls: addresses, instead of the ones Node trusts',
+    )
+    .addOption(
+      new Option(
+        '--insecure',
+        'do not check tls: certificates at all (prints a warning)',
+      ).conflicts('ca'),
+    )
     .option('-q, --quiet', 'print no poems on stdout, only the summary')
     .option('-v, --verbose', 'print a line on stderr for every chunk received')
     .option('--raw', 'print control characters as they are, even on a terminal')
@@ -227,7 +252,7 @@ function parseTimelinePath(path: string): string {
  * The addresses a run starts from: the arguments parsed, which may be none only when a --from
  * list gives the rest. A usage error when there is nothing to fetch from.
  */
-export function addressesToFetch(args: readonly string[], options: GetPoetryOptions): Address[] {
+export function addressesToFetch(args: readonly string[], options: GetPoetryOptions): Endpoint[] {
   if (args.length === 0 && options.from === undefined) {
     throw new UsageError("missing required argument 'address' (or --from FILE)");
   }
@@ -235,7 +260,7 @@ export function addressesToFetch(args: readonly string[], options: GetPoetryOpti
 }
 
 /** Parses the address arguments; a malformed one is a usage error naming it. */
-export function parseAddressArguments(args: readonly string[]): Address[] {
+export function parseAddressArguments(args: readonly string[]): Endpoint[] {
   return args.map((argument) => {
     try {
       return parseAddress(argument);

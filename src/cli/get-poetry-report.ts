@@ -1,16 +1,27 @@
 // What get-poetry prints: the poems with their headers, the JSON document, and the summary.
 
 import { UserCancelledError } from '../internet/errors.js';
-import type { Address } from '../internet/interfaces.js';
+import type { Endpoint } from '../poetry/address.js';
 import { reasonOf } from '../poetry/errors.js';
 import type { PoemResult } from '../poetry/fetch.js';
 import { type Colors, escapeControlCharacters, formatByteCount } from './terminal.js';
 
-/** The name of argument `index` (from 1)'s poem in an --output directory: NNN-HOST-PORT.txt. */
-export function poemFileName(index: number, address: Address, count: number): string {
+/**
+ * The name of argument `index` (from 1)'s poem in an --output directory: NNN-HOST-PORT.txt (over
+ * TCP or TLS alike), NNN-unix-PATH.txt for a UNIX socket, with every character but letters,
+ * digits, '.' and '-' made '_'.
+ */
+export function poemFileName(index: number, address: Endpoint, count: number): string {
   const width = Math.max(3, String(count).length);
-  const host = address.host.replace(/[^A-Za-z0-9.-]/g, '_');
-  return `${String(index).padStart(width, '0')}-${host}-${address.port}.txt`;
+  const where =
+    address.transport === 'unix'
+      ? `unix-${safeName(address.path)}`
+      : `${safeName(address.host)}-${address.port}`;
+  return `${String(index).padStart(width, '0')}-${where}.txt`;
+}
+
+function safeName(text: string): string {
+  return text.replace(/[^A-Za-z0-9.-]/g, '_');
 }
 
 /** A failure in plain words, without the address its message starts with. */

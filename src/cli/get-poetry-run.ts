@@ -4,10 +4,10 @@
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatAddress } from '../internet/address.js';
 import { describeSystemError } from '../internet/errors.js';
-import type { Address, IReactor } from '../internet/interfaces.js';
+import type { IReactor } from '../internet/interfaces.js';
 import { reactor as sharedReactor } from '../internet/reactor.js';
+import { type Endpoint, formatEndpoint } from '../poetry/address.js';
 import type { FetchEvent, FetchEventListener } from '../poetry/events.js';
 import { type AddressSource, type PoemResult, PoetryQueue } from '../poetry/fetch.js';
 import { poetryMain } from '../poetry/main.js';
@@ -35,6 +35,7 @@ import {
 import type { ProgressStream } from './progress.js';
 import { StreamedOutput, type WritableOutput } from './streamed-output.js';
 import { colorsFor, escapeControlCharacters, escapeJsonForTerminal } from './terminal.js';
+import { clientTLSOptions } from './tls-files.js';
 
 /**
  * The most addresses the live display is drawn for line by line: it keeps a line of state per
@@ -90,12 +91,17 @@ function processIO(): CommandIO {
  * UsageError for a --from list that cannot be read or has a bad line.
  */
 export async function runGetPoetry(
-  addresses: readonly Address[],
+  addresses: readonly Endpoint[],
   options: GetPoetryOptions,
   io: CommandIO = processIO(),
 ): Promise<number> {
   const { stdout, stderr } = io;
   const colors = colorsFor(stderr, io.env);
+  // Awaited only when asked for: without them a run starts its fetches before its first await.
+  const tls =
+    options.ca === undefined && options.insecure !== true
+      ? undefined
+      : await clientTLSOptions(options, (line) => stderr.write(`get-poetry: ${line}\n`));
   const streamed =
     options.jsonl === true ||
     (options.json !== true && (options.quiet === true || options.output !== undefined));
@@ -104,7 +110,7 @@ export async function runGetPoetry(
       ? undefined
       : await openAddressList(options.from, () => io.stdin ?? process.stdin);
   // Every address, when known before the run; their number, when known.
-  let known: readonly Address[] | undefined = addresses;
+  let known: readonly Endpoint[] | undefined = addresses;
   let count: number | undefined = addresses.length;
   if (list !== undefined) {
     if (!streamed) {
@@ -124,7 +130,7 @@ export async function runGetPoetry(
       count = undefined;
     }
   }
-  const labels = known?.map(({ host, port }) => formatAddress(host, port));
+  const labels = known?.map(formatEndpoint);
 
   const outputDir = options.output;
   const files = new Map<number, string>();
@@ -138,7 +144,7 @@ export async function runGetPoetry(
   const sink =
     outputDir === undefined
       ? undefined
-      : (address: Address, index: number) => {
+      : (address: Endpoint, index: number) => {
           const path = join(outputDir, poemFileName(index + 1, address, count ?? UNKNOWN_COUNT));
           files.set(index, path);
           return new FileSink(path);
@@ -211,6 +217,7 @@ export async function runGetPoetry(
     onEvent,
     sink,
     signal: controller.signal,
+    tls,
     retries: {
       maxRetries: options.retries,
       initialDelaySeconds: options.retryDelay,
@@ -339,8 +346,8 @@ function runTitle(concurrency: number, count: number | undefined): string {
 /** Every address of a list after `first`, read whole (for a run that keeps every result). */
 async function readWholeList(
   list: AddressList,
-  first: readonly Address[],
-): Promise<readonly Address[]> {
+  first: readonly Endpoint[],
+): Promise<readonly Endpoint[]> {
   const all = [...first];
   for await (const address of new AddressStream(list.open(), list.name)) all.push(address);
   return all;

@@ -1,6 +1,7 @@
-// The poetry-server command: serve one poem file over TCP, slowly or fast, until Ctrl-C.
+// The poetry-server command: serve one poem file over TCP, TLS or a UNIX socket, until Ctrl-C.
 
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { TLSConfigError } from '../internet/errors.js';
 import { reactor } from '../internet/reactor.js';
 import { PoemFileError } from '../poetry/errors.js';
 import {
@@ -24,6 +25,7 @@ import {
   runCommand,
   UsageError,
 } from './command.js';
+import { readServerCredentials, type ServerCredentials } from './tls-files.js';
 
 const NAME = 'poetry-server';
 
@@ -37,6 +39,11 @@ interface ServerCommandOptions {
   grace: number;
   stallTimeout: number;
   quiet?: boolean;
+  /** With `tlsKey`: serve over TLS with this certificate (PEM). */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** Serve on this UNIX socket's path instead of a TCP port. */
+  unix?: string;
 }
 
 /** Option parser: a TCP port, 0 to 65535 (0 asks for any free port). */
@@ -58,7 +65,9 @@ function parseArguments(argv: readonly string[]): { file: string; options: Serve
     NAME,
     'Serve the poem in FILE over TCP to every reader that connects: NUM-BYTES every DELAY ' +
       'seconds, then close (the slow server of the Twisted tutorial), or all at once with ' +
-      '--delay 0. The first line printed is "Serving FILE on HOST:PORT".',
+      '--delay 0. With --tls-cert and --tls-key it serves over TLS, with --unix on a UNIX ' +
+      'socket. The first line printed is "Serving FILE on ADDRESS", ADDRESS as get-poetry ' +
+      'takes it: HOST:PORT, tls:HOST:PORT or unix:PATH.',
   )
     .argument('<FILE>', 'the poem to serve (any file: text or binary, any size)')
     .option('--port <PORT>', 'the port to listen on; 0 picks any free port', parsePort, 0)
@@ -95,9 +104,21 @@ function parseArguments(argv: readonly string[]): { file: string; options: Serve
     )
     .option(
       '--stall-timeout <SECONDS>',
-      'cut a reader that takes none of its poem for this long; 0 never',
+      'cut a reader that takes none of its poem for this long (over TLS, also one whose ' +
+        'handshake takes this long); 0 never',
       parseSeconds,
       DEFAULT_STALL_TIMEOUT_SECONDS,
+    )
+    .option(
+      '--tls-cert <FILE>',
+      'serve over TLS with the certificate in FILE (PEM; a chain may follow it); needs --tls-key',
+    )
+    .option('--tls-key <FILE>', 'the private key of --tls-cert (PEM, without a passphrase)')
+    .addOption(
+      new Option(
+        '--unix <PATH>',
+        'serve on a UNIX socket at PATH instead of a TCP port (a stale socket file is replaced)',
+      ).conflicts(['port', 'iface', 'tlsCert', 'tlsKey']),
     )
     .option('-q, --quiet', 'print only the first line and server events, no line per reader')
     .addHelpText(
@@ -107,13 +128,27 @@ function parseArguments(argv: readonly string[]): { file: string; options: Serve
         'Ctrl-C or SIGTERM stops accepting at once, lets readers in flight finish within the',
         'grace period, then exits 0; a second Ctrl-C cuts them at once.',
         '',
-        'Exit status: 0 stopped by a signal; 1 the port or interface cannot be used;',
-        '2 bad usage, including a missing, unreadable or non-regular FILE.',
+        'Exit status: 0 stopped by a signal; 1 the port, interface or socket path cannot be',
+        'used (a UNIX socket another server answers on is in use); 2 bad usage, including a',
+        'missing, unreadable or non-regular FILE, and a --tls-cert or --tls-key that is',
+        'missing, unreadable, not PEM, or not a pair.',
+        '',
+        'Examples:',
+        '  poetry-server --port 10000 poems/ecstasy.txt',
+        '  poetry-server --tls-cert cert.pem --tls-key key.pem --port 10443 poems/ecstasy.txt',
+        '  poetry-server --unix /tmp/poems.sock poems/ecstasy.txt',
       ].join('\n'),
     );
   program.parse(argv, { from: 'user' });
   const [file] = program.args as [string];
-  return { file, options: program.opts<ServerCommandOptions>() };
+  const options = program.opts<ServerCommandOptions>();
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+    throw new UsageError(
+      options.tlsCert === undefined ? '--tls-key needs --tls-cert' : '--tls-cert needs --tls-key',
+    );
+  }
+  if (options.unix === '') throw new UsageError('--unix needs a path');
+  return { file, options };
 }
 
 /** An empty interface would mean every interface to node:net: that must be asked for by name. */
@@ -141,6 +176,11 @@ function stdoutLogger(quiet: boolean): ServerLogger {
 
 async function main(argv: readonly string[]): Promise<number> {
   const { file, options } = parseArguments(argv);
+  // Checked before anything listens: a wrong file is a usage error, not a failed handshake later.
+  const tls: ServerCredentials | undefined =
+    options.tlsCert === undefined || options.tlsKey === undefined
+      ? undefined
+      : await readServerCredentials(options.tlsCert, options.tlsKey);
 
   // Signals are caught from here on, so one that arrives while starting still stops cleanly.
   let server: PoetryServer | undefined;
@@ -179,18 +219,27 @@ async function main(argv: readonly string[]): Promise<number> {
       throw error;
     }
     if (stopRequested) return EXIT_OK;
-    // CannotListenError propagates: runCommand prints its one line (naming the address), status 1.
-    server = await servePoetry(reactor, source, {
-      port: options.port,
-      interface: options.iface,
-      backlog: options.backlog,
-      delay: options.delay,
-      numBytes: options.numBytes,
-      maxConnections: options.maxConnections,
-      stallTimeout: options.stallTimeout,
-      logger: stdoutLogger(options.quiet === true),
-      name: file,
-    });
+    // CannotListenError propagates: runCommand prints its one line (naming the address), status 1
+    // (AddressInUseError for a UNIX socket another server answers on). TLSConfigError is the
+    // files checked above that the TLS layer still cannot use: a usage error too.
+    try {
+      server = await servePoetry(reactor, source, {
+        port: options.port,
+        interface: options.iface,
+        tls,
+        unix: options.unix,
+        backlog: options.backlog,
+        delay: options.delay,
+        numBytes: options.numBytes,
+        maxConnections: options.maxConnections,
+        stallTimeout: options.stallTimeout,
+        logger: stdoutLogger(options.quiet === true),
+        name: file,
+      });
+    } catch (error) {
+      if (error instanceof TLSConfigError) throw new UsageError(error.message, { cause: error });
+      throw error;
+    }
     const stopped = reactor.run();
     running = true;
     if (stopRequested) stop();

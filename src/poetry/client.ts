@@ -9,11 +9,19 @@ import {
   type PoetryNowError,
   UserCancelledError,
 } from '../internet/errors.js';
-import type { Address, IConnector, IDelayedCall, IReactor } from '../internet/interfaces.js';
+import type {
+  Address,
+  ConnectOptions,
+  IConnector,
+  IDelayedCall,
+  IReactor,
+  PEM,
+} from '../internet/interfaces.js';
 import { checkByteLimit, checkTimeout } from '../internet/limits.js';
 import { ClientFactory, Protocol } from '../internet/protocol.js';
 import { DEFAULT_CONNECT_TIMEOUT_SECONDS, reactor as sharedReactor } from '../internet/reactor.js';
 import { TIMER_SLACK_SECONDS } from '../internet/timer-queue.js';
+import type { Endpoint } from './address.js';
 import { DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_BYTES, READ_BUFFER_BYTES } from './defaults.js';
 import { deliver } from './deliver.js';
 import {
@@ -76,6 +84,19 @@ export interface PoetryClientOptions {
    * together, and a `sink` is started afresh for each (see `PoemSink`).
    */
   retries?: number | RetryOptions;
+  /** How a `tls:` address's server is checked; plain TCP and UNIX addresses ignore it. */
+  tls?: PoetryTLSOptions;
+}
+
+/**
+ * The trust of a TLS fetch. By default the server's certificate must chain to a CA Node trusts
+ * and name the host asked for (see `TLSConnectOptions`).
+ */
+export interface PoetryTLSOptions {
+  /** Trust these CAs (PEM, one certificate or several) instead of the default ones. */
+  ca?: PEM;
+  /** Check nothing: the poem is encrypted on its way, but the server may be anyone. */
+  insecure?: boolean;
 }
 
 /** Gets the poem; called at most once per fetch. */
@@ -351,9 +372,10 @@ export class PoetryProtocol extends Protocol {
   #makePoem(bytes: Buffer): Poem {
     const factory = this.#factory();
     const destination = factory.destination ?? { host: '', port: 0 };
+    const unix = destination.transport === 'unix';
     return new Poem({
-      host: destination.host,
-      port: destination.port,
+      host: unix ? destination.path : destination.host,
+      port: unix ? 0 : destination.port,
       address: factory.address,
       bytes,
       byteLength: this.#byteLength,
@@ -466,8 +488,8 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
   readonly onEvent: FetchEventListener | undefined;
   readonly index: number;
   /** What is being fetched; known once the connection attempt starts. */
-  destination: Address | undefined = undefined;
-  /** `host:port`; empty until the connection attempt starts. */
+  destination: Endpoint | undefined = undefined;
+  /** `host:port` (see `formatEndpoint`); empty until the connection attempt starts. */
   address = '';
   /** When the connection attempt started, in reactor seconds. */
   startedSeconds = Number.NaN;
@@ -513,13 +535,20 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
 
   override startedConnecting(connector: IConnector): void {
     this.#connector = connector;
-    const destination = connector.getDestination();
     const known = this.destination;
-    // getPoetry named it already; a connector of someone else's making may go elsewhere.
-    if (known === undefined || known.host !== destination.host || known.port !== destination.port) {
-      this.address = formatAddress(destination.host, destination.port);
+    // getPoetryAt named it already (a UNIX socket's connector names no host and port); a TCP
+    // connector of someone else's making may go elsewhere.
+    if (known?.transport !== 'unix') {
+      const destination = connector.getDestination();
+      if (
+        known === undefined ||
+        known.host !== destination.host ||
+        known.port !== destination.port
+      ) {
+        this.address = formatAddress(destination.host, destination.port);
+        this.destination = destination;
+      }
     }
-    this.destination = destination;
     this.startedSeconds = this.reactor.seconds();
     this.attempts++;
     if (this.onEvent !== undefined) {
@@ -719,8 +748,8 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
 }
 
 /**
- * Fetches one poem from `host:port`: makes a PoetryClientFactory and asks the reactor to connect,
- * as the tutorial's get_poetry. Exactly one of `callback` and `errback` is called, exactly once;
+ * Fetches one poem from `host:port` over TCP: makes a PoetryClientFactory and asks the reactor to
+ * connect, as the tutorial's get_poetry (`getPoetryAt` reaches the other transports). Exactly one of `callback` and `errback` is called, exactly once;
  * neither is ever called synchronously from here. Returns the factory, whose `cancel()` gives the
  * fetch up. Throws RangeError for a bad timeout or size cap (see `checkClientOptions`).
  */
@@ -735,11 +764,13 @@ export function getPoetry(
 }
 
 /**
- * `getPoetry` for a destination the caller has named already (`address` is its `host:port`), so
- * that a fetch's events, errors and result all carry the one string.
+ * `getPoetry` for a destination on any transport, named already (`address` is its
+ * `formatEndpoint`), so that a fetch's events, errors and result all carry the one string. The
+ * transport picks the reactor's connectTCP, connectTLS (with `options.tls`) or connectUNIX; the
+ * factory and protocol are the same on each.
  */
 export function getPoetryAt(
-  destination: Address,
+  destination: Endpoint,
   address: string,
   callback: PoemCallback,
   errback: PoemErrback,
@@ -754,10 +785,23 @@ export function getPoetryAt(
     factory.reactor.callLater(0, () => factory.cancel(signal.reason));
     return factory;
   }
-  factory.reactor.connectTCP(destination.host, destination.port, factory, {
+  const connectOptions: ConnectOptions = {
     timeout: factory.connectTimeoutSeconds,
     readBuffer: factory.borrowsData ? readBuffer() : undefined,
     address,
-  });
+  };
+  const { reactor } = factory;
+  if (destination.transport === 'unix') {
+    reactor.connectUNIX(destination.path, factory, connectOptions);
+  } else if (destination.transport === 'tls') {
+    const { ca, insecure } = options.tls ?? {};
+    reactor.connectTLS(destination.host, destination.port, factory, {
+      ...connectOptions,
+      ca,
+      insecure,
+    });
+  } else {
+    reactor.connectTCP(destination.host, destination.port, factory, connectOptions);
+  }
   return factory;
 }

@@ -60,7 +60,7 @@ export class PoemTimeoutError extends TimeoutError {
   override readonly code: string = 'ERR_POEM_TIMEOUT';
 }
 
-/** An address argument that is not `PORT`, `HOST:PORT` or `[IPv6]:PORT`. */
+/** An address argument that `parseAddress` cannot read (PORT, HOST:PORT, tls:…, unix:PATH). */
 export class InvalidAddressError extends PoetryNowError {
   override readonly code: string = 'ERR_INVALID_ADDRESS';
   /** The argument as it was given. */

@@ -1,6 +1,5 @@
 // The Promise API (fetchPoem, fetchPoems, poemsAsCompleted) and the queue that caps concurrency.
 
-import { formatAddress } from '../internet/address.js';
 import {
   asPoetryError,
   connectErrorFrom,
@@ -8,13 +7,12 @@ import {
   systemErrorCode,
   UserCancelledError,
 } from '../internet/errors.js';
-import type { Address, IDelayedCall, IReactor } from '../internet/interfaces.js';
+import type { IDelayedCall, IReactor } from '../internet/interfaces.js';
 import { checkCount } from '../internet/limits.js';
 import { reactor as sharedReactor } from '../internet/reactor.js';
-import { parseAddress } from './address.js';
+import { type Endpoint, formatEndpoint, parseAddress } from './address.js';
 import {
   checkClientOptions,
-  getPoetry,
   getPoetryAt,
   type PoemCallback,
   type PoemErrback,
@@ -37,8 +35,8 @@ const FD_BACKOFF_MAX_SECONDS = 1;
  */
 const FD_MAX_LONELY_RETRIES = 8;
 
-/** An address given as text (`PORT`, `HOST:PORT`, `[IPv6]:PORT`) or already parsed. */
-export type AddressLike = string | Address;
+/** An address given as text (`PORT`, `HOST:PORT`, `tls:HOST:PORT`, `unix:PATH`…) or parsed. */
+export type AddressLike = string | Endpoint;
 
 /** Addresses in any form a caller may hold them: an array, a generator, a stream of lines. */
 export type AddressSource = Iterable<AddressLike> | AsyncIterable<AddressLike>;
@@ -48,7 +46,7 @@ export interface PoetryQueueOptions extends Omit<PoetryClientOptions, 'sink' | '
   /** How many fetches may run at once (a whole number >= 1); the rest wait. Default 512. */
   concurrency?: number;
   /** Makes the sink for each attempt at an address, to stream poems instead of holding them. */
-  sink?: (address: Address, index: number) => PoemSink;
+  sink?: (address: Endpoint, index: number) => PoemSink;
   /** Cancels every fetch not yet finished: each ends with `UserCancelledError`. */
   signal?: AbortSignal;
 }
@@ -62,7 +60,7 @@ export type PoemResult =
   | { status: 'rejected'; index: number; address: string; reason: PoetryNowError };
 
 /** A parsed address, parsing it if it is a string (throws InvalidAddressError). */
-export function toAddress(address: AddressLike): Address {
+export function toAddress(address: AddressLike): Endpoint {
   return typeof address === 'string' ? parseAddress(address) : address;
 }
 
@@ -98,8 +96,8 @@ interface Source {
 }
 
 interface Task {
-  readonly address: Address;
-  /** `address` as `host:port`, made once: every event, error and result of the task names it. */
+  readonly address: Endpoint;
+  /** `address` as `formatEndpoint` names it, made once: every event, error and result of the task names it. */
   readonly label: string;
   readonly index: number;
   readonly callback: PoemCallback;
@@ -130,7 +128,7 @@ export class PoetryQueue {
   readonly reactor: IReactor;
   readonly concurrency: number;
   readonly #options: PoetryClientOptions;
-  readonly #sinkFor: ((address: Address, index: number) => PoemSink) | undefined;
+  readonly #sinkFor: ((address: Endpoint, index: number) => PoemSink) | undefined;
   readonly #signal: AbortSignal | undefined;
   readonly #waiting: Task[] = [];
   #waitingHead = 0;
@@ -176,17 +174,17 @@ export class PoetryQueue {
    * Queues a fetch of `address`; `index` goes into its events. Exactly one of `callback` and
    * `errback` is called, exactly once, never synchronously from here.
    */
-  add(address: Address, index: number, callback: PoemCallback, errback: PoemErrback): void {
-    this.#add(address, formatAddress(address.host, address.port), index, callback, errback);
+  add(address: Endpoint, index: number, callback: PoemCallback, errback: PoemErrback): void {
+    this.#add(address, formatEndpoint(address), index, callback, errback);
   }
 
   /**
    * Queues a fetch per target, `index` being its position, each ending in one `PoemResult`
    * handed to `onResult` (never synchronously from here).
    */
-  addAll(targets: readonly Address[], onResult: (result: PoemResult) => void): void {
+  addAll(targets: readonly Endpoint[], onResult: (result: PoemResult) => void): void {
     targets.forEach((target, index) => {
-      const address = formatAddress(target.host, target.port);
+      const address = formatEndpoint(target);
       this.#add(
         target,
         address,
@@ -238,7 +236,7 @@ export class PoetryQueue {
   }
 
   #add(
-    address: Address,
+    address: Endpoint,
     label: string,
     index: number,
     callback: PoemCallback,
@@ -256,7 +254,7 @@ export class PoetryQueue {
   }
 
   #task(
-    address: Address,
+    address: Endpoint,
     label: string,
     index: number,
     callback: PoemCallback,
@@ -330,7 +328,7 @@ export class PoetryQueue {
 
   /** A task for an address taken from `source`; undefined (and the source failed) if malformed. */
   #take(source: Source, value: AddressLike): Task | undefined {
-    let address: Address;
+    let address: Endpoint;
     try {
       address = toAddress(value);
     } catch (error) {
@@ -340,7 +338,7 @@ export class PoetryQueue {
     const index = source.nextIndex++;
     source.taken++;
     source.outstanding++;
-    const label = formatAddress(address.host, address.port);
+    const label = formatEndpoint(address);
     const settle = (result: PoemResult): void => {
       source.outstanding--;
       deliver(this.reactor, 'callback', source.onResult, result);
@@ -570,8 +568,8 @@ export class PoetryQueue {
  */
 export function fetchPoem(address: AddressLike, options: PoetryClientOptions = {}): Promise<Poem> {
   return new Promise<Poem>((resolve, reject) => {
-    const { host, port } = toAddress(address);
-    getPoetry(host, port, resolve, reject, options);
+    const endpoint = toAddress(address);
+    getPoetryAt(endpoint, formatEndpoint(endpoint), resolve, reject, options);
   });
 }
 

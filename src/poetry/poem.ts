@@ -40,10 +40,11 @@ export class Poem {
   readonly bytes: Buffer;
   /** How many bytes the server sent. */
   readonly byteLength: number;
-  /** The host that was asked for (a name stays a name). */
+  /** The host that was asked for (a name stays a name); a UNIX socket's path. */
   readonly host: string;
+  /** The port; 0 for a UNIX socket. */
   readonly port: number;
-  /** `host:port`, IPv6 literals in brackets. */
+  /** The address as the client names it (see `formatEndpoint`): `host:port`, `tls:…`, `unix:…`. */
   readonly address: string;
   /** How many `dataReceived` calls delivered the poem. */
   readonly chunkCount: number;

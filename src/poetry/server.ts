@@ -9,9 +9,11 @@ import type {
   IListeningPort,
   IPushProducer,
   IReactor,
+  PEM,
 } from '../internet/interfaces.js';
 import { checkCount, checkDelay, checkTimeout } from '../internet/limits.js';
 import { Protocol, ServerFactory } from '../internet/protocol.js';
+import { type Endpoint, formatEndpoint } from './address.js';
 import { type PoemFileError, reasonOf } from './errors.js';
 import { type Paced, Pacer } from './server-pacer.js';
 import type { PoemCursor, PoemSource } from './server-source.js';
@@ -105,6 +107,8 @@ export class PoetryServerProtocol extends Protocol implements IPushProducer, Pac
   bytesSent = 0;
   /** Reactor time, in seconds, when the reader connected. */
   connectedAt = 0;
+  /** What the log calls this reader: its address, or `#N` on a UNIX socket (peers have none). */
+  peerName = 'unknown';
   #state: SendState = 'new';
   #cursor: PoemCursor | undefined = undefined;
   /** Reactor time, in seconds, when chunk 0 was due; moved on by a stall. */
@@ -367,6 +371,8 @@ export class PoetryServerFactory extends ServerFactory<PoetryServerProtocol> {
   #watchdog: IDelayedCall | undefined = undefined;
   #dropReport: IDelayedCall | undefined = undefined;
   #dropsNotLogged = 0;
+  /** Readers connected so far: the numbers of readers whose peer has no address. */
+  #connectedCount = 0;
 
   constructor(reactor: IReactor, source: PoemSource, options: PoetryServerOptions = {}) {
     super();
@@ -408,8 +414,12 @@ export class PoetryServerFactory extends ServerFactory<PoetryServerProtocol> {
     if (this.stallTimeout > 0 && this.#watchdog === undefined) {
       this.#watchdog = this.reactor.callLater(this.stallTimeout, this.#checkStalls);
     }
+    this.#connectedCount += 1;
     const log = this.logger.reader;
-    if (log !== undefined) log(`reader ${peerOf(reader)} connected`);
+    if (log !== undefined) {
+      reader.peerName = peerName(reader.transport?.getPeer(), `#${this.#connectedCount}`);
+      log(`reader ${reader.peerName} connected`);
+    }
   }
 
   /** Called by each protocol once, from its connectionLost. */
@@ -420,7 +430,7 @@ export class PoetryServerFactory extends ServerFactory<PoetryServerProtocol> {
     if (whole) this.served += 1;
     const log = this.logger.reader;
     if (log !== undefined) {
-      const peer = peerOf(reader);
+      const peer = reader.peerName;
       if (whole) {
         const seconds = this.reactor.seconds() - reader.connectedAt;
         log(`reader ${peer} done: ${size} bytes in ${seconds.toFixed(2)} s`);
@@ -448,7 +458,7 @@ export class PoetryServerFactory extends ServerFactory<PoetryServerProtocol> {
       return;
     }
     this.logger.info(
-      `dropped ${formatAddress(peer.host, peer.port)}: ${this.maxConnections} readers already connected`,
+      `dropped ${peerName(peer, 'a reader')}: ${this.maxConnections} readers already connected`,
     );
     this.#dropReport = this.reactor.callLater(DROP_LOG_INTERVAL_SECONDS, this.#logDrops);
   };
@@ -496,6 +506,13 @@ export interface ServeOptions extends PoetryServerOptions {
   port?: number;
   /** The interface to bind. Default 'localhost' (loopback only). */
   interface?: string;
+  /** Serve over TLS with this certificate (and chain) and key, PEM, on `port` and `interface`. */
+  tls?: { readonly cert: PEM; readonly key: PEM };
+  /**
+   * Serve on a UNIX socket at this path instead of a TCP port (`port`, `interface` and `tls` are
+   * not used). A stale socket file is replaced; the file is removed when the server stops.
+   */
+  unix?: string;
   /** The accept queue's length. Default 16,384 (the kernel may cap it lower). */
   backlog?: number;
   /** What the first log line calls the poem, e.g. the file's path. Default 'a poem'. */
@@ -509,11 +526,14 @@ export interface ServeOptions extends PoetryServerOptions {
 export class PoetryServer {
   readonly factory: PoetryServerFactory;
   readonly port: IListeningPort;
+  /** Where to fetch from, in the form the client takes: `host:port`, `tls:…`, `unix:PATH`. */
+  readonly endpoint: Endpoint;
   #shutdown: Promise<void> | undefined = undefined;
 
-  constructor(factory: PoetryServerFactory, port: IListeningPort) {
+  constructor(factory: PoetryServerFactory, port: IListeningPort, endpoint?: Endpoint) {
     this.factory = factory;
     this.port = port;
+    this.endpoint = endpoint ?? port.getHost();
   }
 
   /** The address listened on, with the real port when port 0 was asked for. */
@@ -568,9 +588,12 @@ export class PoetryServer {
 }
 
 /**
- * Serves `source` on a TCP port: builds the factory, listens with the connection cap wired to
- * it, and logs `Serving NAME on HOST:PORT` first. Rejects with CannotListenError when the port
- * or interface cannot be had, and with RangeError for a bad option.
+ * Serves `source` on a TCP port, over TLS (`tls`) or on a UNIX socket (`unix`): builds the
+ * factory, listens with the connection cap wired to it, and logs `Serving NAME on ADDRESS` first,
+ * ADDRESS as the client takes it (`host:port`, `tls:host:port`, `unix:PATH`). Over TLS a reader
+ * gets the stall timeout to finish its handshake. Rejects with CannotListenError when the port,
+ * interface or path cannot be had (AddressInUseError when another server has it), with
+ * TLSConfigError for an unusable certificate or key, and with RangeError for a bad option.
  */
 export async function servePoetry(
   reactor: IReactor,
@@ -578,22 +601,41 @@ export async function servePoetry(
   options: ServeOptions = {},
 ): Promise<PoetryServer> {
   const factory = new PoetryServerFactory(reactor, source, options);
-  const port = await reactor.listenTCP(options.port ?? 0, factory, {
-    interface: options.interface ?? 'localhost',
+  const portOptions = {
     backlog: checkCount(options.backlog ?? DEFAULT_BACKLOG, 'backlog'),
     maxConnections: factory.maxConnections,
     onDrop: factory.connectionDropped,
-  });
-  const host = port.getHost();
-  factory.logger.info(
-    `Serving ${options.name ?? 'a poem'} on ${formatAddress(host.host, host.port)}`,
-  );
-  return new PoetryServer(factory, port);
+  };
+  let port: IListeningPort;
+  let endpoint: Endpoint;
+  if (options.unix !== undefined) {
+    port = await reactor.listenUNIX(options.unix, factory, portOptions);
+    endpoint = { transport: 'unix', path: options.unix };
+  } else {
+    const listenOptions = { ...portOptions, interface: options.interface ?? 'localhost' };
+    const tls = options.tls;
+    port =
+      tls === undefined
+        ? await reactor.listenTCP(options.port ?? 0, factory, listenOptions)
+        : await reactor.listenTLS(options.port ?? 0, factory, {
+            ...listenOptions,
+            cert: tls.cert,
+            key: tls.key,
+            // A handshake that stalls is a reader that takes nothing; 0 (never) keeps the default.
+            handshakeTimeout: factory.stallTimeout > 0 ? factory.stallTimeout : undefined,
+          });
+    const { host, port: number } = port.getHost();
+    endpoint =
+      tls === undefined ? { host, port: number } : { transport: 'tls', host, port: number };
+  }
+  factory.logger.info(`Serving ${options.name ?? 'a poem'} on ${formatEndpoint(endpoint)}`);
+  return new PoetryServer(factory, port, endpoint);
 }
 
-function peerOf(reader: PoetryServerProtocol): string {
-  const peer = reader.transport?.getPeer();
-  return peer === undefined ? 'unknown' : formatAddress(peer.host, peer.port);
+/** `host:port`; `unnamed` for a peer with no address (a UNIX socket's client end). */
+function peerName(peer: Address | undefined, unnamed: string): string {
+  if (peer === undefined) return 'unknown';
+  return peer.host === '' && peer.port === 0 ? unnamed : formatAddress(peer.host, peer.port);
 }
 
 /** `1 reader`, `2 readers`. */

@@ -1,15 +1,25 @@
 #!/usr/bin/env node
-// The soak of issue 7: our client fetches without pause from a pool of our servers and of
-// misbehaving peers, with seeded random faults, then checks that nothing was lost or leaked.
+// The soak of issue 7: our client fetches without pause from a pool of our servers (over TCP, TLS
+// and UNIX sockets) and of misbehaving peers, with seeded random faults, then checks that nothing
+// was lost or leaked.
 // Usage: node test/faults/soak.mjs [--seconds N] [--seed N] [--concurrency N]
 // Runs the BUILT package (dist/): `npm run build` first. Loopback only; exits 1 when anything
 // is wrong, 2 for a usage error.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { seededRandom } from '../helpers/seeded-random.mjs';
 
@@ -85,9 +95,8 @@ const fdsAtStart = openFds();
 const handlesAtStart = handleCounts();
 
 // The package's public API, as a user of the library would import it.
-const { BufferPoemSource, getPoetry, openPoemFile, Reactor, servePoetry } = await import(
-  join(DIST, 'index.js')
-);
+const { BufferPoemSource, formatEndpoint, getPoetryAt, openPoemFile, Reactor, servePoetry } =
+  await import(join(DIST, 'index.js'));
 
 // --- seeded randomness ----------------------------------------------------------------------
 
@@ -121,6 +130,29 @@ const serverReactor = new Reactor({ reportError: recordError });
 const clientReactor = new Reactor({ reportError: recordError });
 const workDir = mkdtempSync(join(tmpdir(), 'poetry-soak-'));
 
+// A CA and certificates for the TLS servers, made by the repository's script (it needs openssl);
+// without them the soak runs its TCP and UNIX targets only, and says so.
+const certsDir = join(workDir, 'certs');
+const madeCerts = spawnSync('sh', [join(ROOT, 'scripts/make-test-certs.sh'), certsDir], {
+  encoding: 'utf8',
+  timeout: 60_000,
+});
+const certs =
+  madeCerts.status === 0
+    ? Object.fromEntries(
+        ['ca.pem', 'server.pem', 'server.key', 'expired.pem', 'expired.key'].map((name) => [
+          name,
+          readFileSync(join(certsDir, name), 'utf8'),
+        ]),
+      )
+    : null;
+if (certs === null) {
+  process.stdout.write(
+    `soak: no TLS targets (make-test-certs.sh: ${`${madeCerts.stderr ?? madeCerts.error}`.trim()})\n`,
+  );
+}
+const trust = certs === null ? undefined : { ca: certs['ca.pem'] };
+
 const MAX_BYTES = 2 * 1024 * 1024;
 const IDLE_SECONDS = 0.5;
 const CONNECT_SECONDS = 1;
@@ -135,13 +167,11 @@ async function addServer(name, source, poem, serveOptions, extra = {}) {
     stallTimeout: 5,
     ...serveOptions,
   });
-  const { host, port } = server.getHost();
   const entry = { server, source, cuts: 0 };
   servers.push(entry);
   targets.push({
     name,
-    host,
-    port,
+    endpoint: server.endpoint,
     weight: extra.weight ?? 3,
     poem,
     errors: extra.errors ?? [],
@@ -193,6 +223,43 @@ try {
   // No IPv6 loopback on this machine: the other targets still run.
 }
 
+const unixPoem = poemOf(8000, 'unix');
+await addServer('our server, on a UNIX socket', new BufferPoemSource(unixPoem), unixPoem, {
+  delay: 0,
+  unix: join(workDir, 'poems.sock'),
+});
+const unixPacedPoem = poemOf(600, 'unix paced');
+await addServer(
+  'our server, on a UNIX socket, paced',
+  new BufferPoemSource(unixPacedPoem),
+  unixPacedPoem,
+  { delay: 0.01, numBytes: 50, unix: join(workDir, 'paced.sock') },
+  { weight: 2 },
+);
+if (certs !== null) {
+  const identity = { cert: certs['server.pem'], key: certs['server.key'] };
+  const tlsPoem = poemOf(20_000, 'tls');
+  await addServer('our server, over TLS', new BufferPoemSource(tlsPoem), tlsPoem, {
+    delay: 0,
+    tls: identity,
+  });
+  const tlsPacedPoem = poemOf(600, 'tls paced');
+  await addServer(
+    'our server, over TLS, paced',
+    new BufferPoemSource(tlsPacedPoem),
+    tlsPacedPoem,
+    { delay: 0.01, numBytes: 50, tls: identity },
+    { weight: 2 },
+  );
+  await addServer(
+    'our server, over TLS, 1 MiB',
+    new BufferPoemSource(bigPoem),
+    bigPoem,
+    { delay: 0, tls: identity },
+    { weight: 1 },
+  );
+}
+
 // --- the pool: misbehaving peers ------------------------------------------------------------
 
 const peerServers = [];
@@ -210,7 +277,26 @@ async function addPeer(name, onConnection, expected, weight = 1) {
   );
   peerServers.push(server);
   const { port } = server.address();
-  targets.push({ name, host: '127.0.0.1', port, weight, ...expected });
+  targets.push({ name, endpoint: { host: '127.0.0.1', port }, weight, ...expected });
+}
+
+/**
+ * A misbehaving peer at a tls: address: `onConnection` gets the raw TCP socket, and `secureOn(raw,
+ * identity)` layers TLS on it, tracked too (the TLS socket takes the TCP one's handle over, so
+ * destroying the raw socket alone would leave it open).
+ */
+function secureOn(raw, identity) {
+  const secure = new tls.TLSSocket(raw, { isServer: true, ...identity });
+  peerSockets.add(secure);
+  secure.on('error', () => {});
+  secure.on('close', () => peerSockets.delete(secure));
+  return secure;
+}
+
+async function addTlsPeer(name, onConnection, expected, weight = 1) {
+  await addPeer(name, onConnection, expected, weight);
+  const target = targets.at(-1);
+  target.endpoint = { transport: 'tls', ...target.endpoint };
 }
 
 const timers = new Set();
@@ -277,6 +363,27 @@ await addPeer(
   { poem: lastBytePoem },
   2,
 );
+if (certs !== null) {
+  const expired = { cert: certs['expired.pem'], key: certs['expired.key'] };
+  const identity = { cert: certs['server.pem'], key: certs['server.key'] };
+  await addTlsPeer('TLS with an expired certificate', (raw) => secureOn(raw, expired), {
+    errors: ['ERR_TLS_CERT_EXPIRED'],
+  });
+  await addTlsPeer('plaintext at a tls: address', (socket) => socket.end(lastBytePoem), {
+    errors: ['ERR_TLS_HANDSHAKE'],
+  });
+  await addTlsPeer(
+    'TLS, half the poem, then a reset',
+    (raw) => {
+      const secure = secureOn(raw, identity);
+      secure.once('secure', () =>
+        secure.write(lastBytePoem.subarray(0, 20_000), () => later(5, () => raw.resetAndDestroy())),
+      );
+    },
+    // As over TCP; a reset before the handshake is done breaks the handshake.
+    { errors: ['ERR_POEM_INCOMPLETE', 'ERR_TLS_HANDSHAKE'] },
+  );
+}
 // A server that never accepts: a child process listens with a backlog of 1 and blocks its
 // event loop; two connections fill the queue, so the kernel drops every further SYN.
 const UNACCEPTING = `
@@ -319,8 +426,7 @@ await Promise.all(
 );
 targets.push({
   name: 'never accepts (listen queue full)',
-  host: '127.0.0.1',
-  port: unacceptingPort,
+  endpoint: { host: '127.0.0.1', port: unacceptingPort },
   weight: 1,
   errors: ['ERR_CONNECT_TIMEOUT'],
 });
@@ -331,8 +437,7 @@ targets.push({
   await new Promise((resolve) => probe.close(resolve));
   targets.push({
     name: 'nothing listens',
-    host: '127.0.0.1',
-    port,
+    endpoint: { host: '127.0.0.1', port },
     weight: 1,
     errors: ['ERR_CONNECTION_REFUSED'],
   });
@@ -348,12 +453,19 @@ function startHostileReader() {
   const entry = servers[Math.floor(random() * servers.length)];
   const target = targets.find((t) => t.ours === entry);
   const kind = READER_KINDS[Math.floor(random() * READER_KINDS.length)];
-  const socket = net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
+  const { endpoint } = target;
+  const secure = endpoint.transport === 'tls';
+  const socket =
+    endpoint.transport === 'unix'
+      ? net.connect({ path: endpoint.path, allowHalfOpen: true })
+      : secure
+        ? tls.connect({ host: endpoint.host, port: endpoint.port, ca: certs['ca.pem'] })
+        : net.connect({ host: endpoint.host, port: endpoint.port, allowHalfOpen: true });
   readers.add(socket);
   readerTally.started++;
   const parts = [];
   socket.on('error', () => {});
-  socket.once('connect', () => {
+  socket.once(secure ? 'secureConnect' : 'connect', () => {
     if (kind === 'half-close') socket.end();
     if (kind === 'never-read') {
       socket.pause();
@@ -364,7 +476,11 @@ function startHostileReader() {
   socket.on('data', (chunk) => {
     parts.push(chunk);
     if (kind === 'disconnect') socket.destroy();
-    if (kind === 'reset') socket.resetAndDestroy();
+    // Only a TCP socket can be reset; a TLS or UNIX reader just leaves.
+    if (kind === 'reset') {
+      if (endpoint.transport === undefined) socket.resetAndDestroy();
+      else socket.destroy();
+    }
   });
   socket.on('end', () => socket.end());
   socket.once('close', () => {
@@ -404,10 +520,10 @@ let inFlight = 0;
 let stopping = false;
 let drained = () => {};
 
+/** The address as the client names it: HOST:PORT, tls:HOST:PORT or unix:PATH. */
 function label(target) {
-  return target.host.includes(':')
-    ? `[${target.host}]:${target.port}`
-    : `${target.host}:${target.port}`;
+  target.label ??= formatEndpoint(target.endpoint);
+  return target.label;
 }
 
 function startFetch() {
@@ -420,6 +536,7 @@ function startFetch() {
     reactor: clientReactor,
     maxBytes: MAX_BYTES,
     timeouts: { connectSeconds: CONNECT_SECONDS, idleSeconds: IDLE_SECONDS, totalSeconds: 10 },
+    tls: trust,
   };
   const fault = random();
   if (fault < 0.04) {
@@ -454,9 +571,9 @@ function startFetch() {
       startFetch();
     }
   };
-  getPoetry(
-    target.host,
-    target.port,
+  getPoetryAt(
+    target.endpoint,
+    label(target),
     (poem) => {
       if (endings === 0) {
         tally.poems++;
@@ -474,7 +591,8 @@ function startFetch() {
         const code = error?.code ?? 'no code';
         tally.failures[code] = (tally.failures[code] ?? 0) + 1;
         const cut = (target.ours?.cuts ?? 0) !== cutsAtStart;
-        if (cut) allowed.add('ERR_POEM_INCOMPLETE').add('ERR_CONNECT');
+        // A cut during a TLS handshake breaks the handshake.
+        if (cut) allowed.add('ERR_POEM_INCOMPLETE').add('ERR_CONNECT').add('ERR_TLS_HANDSHAKE');
         if (!allowed.has(code)) wrong(`${code}: ${error?.message}`);
         else if (code !== 'ERR_CANCELLED' && error.address !== label(target)) {
           wrong(`the error names ${error.address}, not ${label(target)}`);
@@ -548,11 +666,10 @@ async function bounded(promise, ms, what) {
   if (outcome === 'hung') hangs.push(`${what} did not finish within ${ms / 1000} s`);
 }
 for (const { server } of servers) {
-  const { host, port } = server.getHost();
   await bounded(
     server.shutdown(0),
     5000,
-    `shutdown of the server on ${host}:${port} (${server.factory.readers} readers left)`,
+    `shutdown of the server on ${formatEndpoint(server.endpoint)} (${server.factory.readers} readers left)`,
   );
 }
 await bounded(Promise.all(servers.map((s) => s.source.close())), 5000, 'closing the poem sources');

@@ -8,7 +8,7 @@ import {
   type GetPoetryOptions,
   getPoetryProgram,
 } from '../../src/cli/get-poetry-program.js';
-import type { Address } from '../../src/internet/interfaces.js';
+import type { Endpoint } from '../../src/poetry/address.js';
 import { seededRandom } from './seeded-random.mjs';
 
 export class Fuzzer {
@@ -100,7 +100,7 @@ export function show(args: readonly string[]): string {
 }
 
 export type ParseOutcome =
-  | { kind: 'ok'; addresses: Address[]; options: GetPoetryOptions }
+  | { kind: 'ok'; addresses: Endpoint[]; options: GetPoetryOptions }
   | { kind: 'exit0' }
   | { kind: 'usage'; message: string };
 

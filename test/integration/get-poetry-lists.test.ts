@@ -105,7 +105,7 @@ describe('get-poetry --from', () => {
     const result = await runCli('get-poetry', ['--from', list, '--quiet']);
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(
-      `get-poetry: ${list}:10003: invalid address "localhost:": missing port after ':'; expected PORT, HOST:PORT or [IPv6]:PORT\n(see 'get-poetry --help')\n`,
+      `get-poetry: ${list}:10003: invalid address "localhost:": missing port after ':'; expected PORT, HOST:PORT, [IPv6]:PORT, tls:HOST:PORT or unix:PATH\n(see 'get-poetry --help')\n`,
     );
     expect(server.connections).toBe(0);
   });

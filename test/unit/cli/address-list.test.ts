@@ -9,7 +9,7 @@ import {
   MAX_LINE_BYTES,
 } from '../../../src/cli/address-list.js';
 import { UsageError } from '../../../src/cli/command.js';
-import type { Address } from '../../../src/internet/interfaces.js';
+import type { Endpoint } from '../../../src/poetry/address.js';
 import { PoetryQueue } from '../../../src/poetry/fetch.js';
 import { MemoryReactor } from '../../../src/testing/memory-reactor.js';
 
@@ -22,9 +22,9 @@ function chunksOf(text: string | Buffer, size: number): Buffer[] {
 }
 
 /** Every address of `text` read through an AddressLineReader fed `size`-byte chunks. */
-function readAll(text: string, size: number, name = 'list.txt'): Address[] {
+function readAll(text: string, size: number, name = 'list.txt'): Endpoint[] {
   const reader = new AddressLineReader(name);
-  const addresses: Address[] = [];
+  const addresses: Endpoint[] = [];
   for (const chunk of chunksOf(text, size)) addresses.push(...reader.push(chunk));
   addresses.push(...reader.end());
   return addresses;
@@ -34,8 +34,8 @@ async function* asyncChunks(chunks: readonly Buffer[]): AsyncGenerator<Buffer> {
   for (const chunk of chunks) yield chunk;
 }
 
-async function collect(stream: AsyncIterable<Address>): Promise<Address[]> {
-  const all: Address[] = [];
+async function collect(stream: AsyncIterable<Endpoint>): Promise<Endpoint[]> {
+  const all: Endpoint[] = [];
   for await (const address of stream) all.push(address);
   return all;
 }
@@ -51,7 +51,7 @@ const LIST = [
   'example.org:10003',
 ].join('\n');
 
-const EXPECTED: Address[] = [
+const EXPECTED: Endpoint[] = [
   { host: 'localhost', port: 10000 },
   { host: '127.0.0.1', port: 10001 },
   { host: '::1', port: 10002 },
@@ -73,6 +73,32 @@ describe('AddressLineReader', () => {
   it.each([1, 4096])('reads a last line with no newline after it (%i-byte chunks)', (size) => {
     expect(readAll(LIST, size)).toEqual(EXPECTED);
     expect(readAll('10000', size)).toEqual([{ host: 'localhost', port: 10000 }]);
+  });
+
+  it.each([1, 3, 4096])(
+    'reads tcp:, tls: and unix: lines, a path up to the comment or the line end (%i-byte chunks)',
+    (size) => {
+      const text = [
+        'tcp:127.0.0.1:7',
+        'tls:localhost:10443  # over TLS',
+        '\ttls:[::1]:443\r',
+        'unix:/tmp/poems one.sock ',
+        'unix:/run/a:b.sock#comment',
+      ].join('\n');
+      expect(readAll(text, size)).toEqual([
+        { host: '127.0.0.1', port: 7 },
+        { transport: 'tls', host: 'localhost', port: 10443 },
+        { transport: 'tls', host: '::1', port: 443 },
+        { transport: 'unix', path: '/tmp/poems one.sock' },
+        { transport: 'unix', path: '/run/a:b.sock' },
+      ]);
+    },
+  );
+
+  it('refuses a bad tls: or unix: line by number, naming the whole address', () => {
+    expect(() => readAll('10000\ntls:\n', 2)).toThrow('list.txt:2: invalid address "tls:"');
+    expect(() => readAll('unix:\n', 2)).toThrow('list.txt:1: invalid address "unix:"');
+    expect(() => readAll('tsl:host:1\n', 2)).toThrow(/list.txt:1: .*unknown transport 'tsl:'/);
   });
 
   it('reads an empty list, and one of only comments and blank lines, as no addresses', () => {
@@ -158,7 +184,7 @@ describe('AddressStream', () => {
     expect((await stream.next()).value).toEqual({ host: 'localhost', port: 1 });
     expect(chunksRead).toBe(1);
     holding = true;
-    let second: IteratorResult<Address> | undefined;
+    let second: IteratorResult<Endpoint> | undefined;
     const next = stream.next().then((step) => {
       second = step;
     });
@@ -218,7 +244,7 @@ describe('AddressStream over a Readable that stays open', () => {
 
 describe('countAddressList', () => {
   it('counts the addresses of a whole list and hands each on, in order', async () => {
-    const seen: Address[] = [];
+    const seen: Endpoint[] = [];
     const count = await countAddressList(asyncChunks(chunksOf(LIST, 3)), 'list.txt', (a) =>
       seen.push(a),
     );

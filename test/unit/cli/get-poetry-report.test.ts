@@ -154,6 +154,15 @@ describe('poemFileName', () => {
   it('keeps IPv6 literals to characters every file system takes', () => {
     expect(poemFileName(2, { host: '::1', port: 10001 }, 2)).toBe('002-__1-10001.txt');
   });
+
+  it('names a TLS poem as a TCP one, and a UNIX socket poem unix-PATH, made safe', () => {
+    expect(poemFileName(3, { transport: 'tls', host: 'localhost', port: 443 }, 3)).toBe(
+      '003-localhost-443.txt',
+    );
+    expect(poemFileName(4, { transport: 'unix', path: '/tmp/poems.sock' }, 9)).toBe(
+      '004-unix-_tmp_poems.sock.txt',
+    );
+  });
 });
 
 describe('describeFailure', () => {

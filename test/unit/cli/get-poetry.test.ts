@@ -216,6 +216,36 @@ describe('get-poetry options', () => {
     expect(after).toContain('exits 141');
   });
 
+  it('takes tls:, tcp: and unix: addresses beside the plain forms', () => {
+    expect(parseAddressArguments(['tls:10443', 'tcp:[::1]:7', 'unix:/tmp/p.sock'])).toEqual([
+      { transport: 'tls', host: 'localhost', port: 10443 },
+      { host: '::1', port: 7 },
+      { transport: 'unix', path: '/tmp/p.sock' },
+    ]);
+    expect(() => parseAddressArguments(['tls:'])).toThrow(UsageError);
+    expect(() => parseAddressArguments(['unix:'])).toThrow('invalid address "unix:"');
+  });
+
+  it('takes --ca FILE and --insecure, but not both', () => {
+    expect(parse(['--ca', 'ca.pem', 'tls:1']).ca).toBe('ca.pem');
+    expect(parse(['--insecure', 'tls:1']).insecure).toBe(true);
+    expect(parse(['tls:1']).insecure).toBeUndefined();
+    const error = parseError(['--insecure', '--ca', 'ca.pem', 'tls:1']);
+    expect(error.message).toContain('--insecure');
+    expect(error.message).toContain('--ca');
+  });
+
+  it('documents the three transports, --ca and --insecure in --help', () => {
+    let help = '';
+    const program = getPoetryProgram().configureOutput({ writeOut: (text) => (help += text) });
+    program.outputHelp();
+    help = help.replace(/\s+/g, ' ');
+    expect(help).toContain('tls:HOST:PORT');
+    expect(help).toContain('unix:PATH');
+    expect(help).toContain('--ca <file>');
+    expect(help).toContain('--insecure');
+  });
+
   it('refuses --jsonl with --json or --quiet', () => {
     expect(parseError(['--jsonl', '--json', '1']).message).toContain('--jsonl');
     expect(parseError(['--jsonl', '--quiet', '1']).message).toContain('--jsonl');
@@ -327,6 +357,42 @@ describe('runGetPoetry', () => {
       'Task 1: got 3 bytes of poetry from 127.0.0.1:10000',
       'Task 1 finished (23 bytes)',
     ]);
+  });
+
+  it('names TLS and UNIX fetches as given: --verbose, the headers, the summary, the display', async () => {
+    const { io, reactor, stdout, stderr } = fakeIO();
+    const run = runGetPoetry(
+      parseAddressArguments(['tls:127.0.0.1:7', 'unix:/tmp/p.sock', 'tls:8']),
+      parse(['--verbose', '--insecure', '1']),
+      io,
+    );
+    // --insecure is awaited (a warning first), so the attempts come a turn later.
+    for (let turn = 0; turn < 100 && reactor.unixClients.length === 0; turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(reactor.tlsClients[0]!.options).toMatchObject({ insecure: true });
+    serve(reactor.tlsClients[0]!, 'secure\n');
+    serve(reactor.unixClients[0]!, 'local\n');
+    reactor.tlsClients[1]!.fail(new ConnectionRefusedError('connection refused'));
+    expect(await run).toBe(1);
+    const lines = stderr.text().split('\n');
+    expect(lines[0]).toMatch(/^get-poetry: warning: --insecure: /);
+    expect(lines).toContain('Task 1: got 7 bytes of poetry from tls:127.0.0.1:7');
+    expect(lines).toContain('Task 2: got 6 bytes of poetry from unix:/tmp/p.sock');
+    expect(stderr.text()).toContain('1 failed:\n  tls:localhost:8: connection refused\n');
+    expect(stdout.text()).toBe(
+      '==> Task 1: tls:127.0.0.1:7 <==\nsecure\n\n==> Task 2: unix:/tmp/p.sock <==\nlocal\n',
+    );
+
+    const tty = fakeIO(true);
+    const shown = runGetPoetry(parseAddressArguments(['unix:/tmp/p.sock']), parse(['1']), tty.io);
+    for (let turn = 0; turn < 1000 && tty.reactor.unixClients.length === 0; turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    tty.reactor.advance(0.1);
+    serve(tty.reactor.unixClients[0]!, 'local\n');
+    expect(await shown).toBe(0);
+    expect(tty.stderr.text()).toContain('unix:/tmp/p.sock');
   });
 
   it('exits 130 on Ctrl-C, printing what finished and reporting the rest cancelled', async () => {
