@@ -242,7 +242,7 @@ export class TCPTransport implements ITransport, OwnedResource {
   }
 
   loseConnection(): void {
-    if (this.#lost || this.#disconnecting) return;
+    if (this.#lost || this.#disconnecting || this.#aborted) return;
     this.#disconnecting = true;
     // end() flushes and sends FIN. Closing the descriptor at once would be wrong: bytes the peer
     // sent that we have not read make the kernel answer the close with a reset, which can throw
@@ -387,6 +387,9 @@ export class TCPTransport implements ITransport, OwnedResource {
   }
 
   #ended(): void {
+    // An abort under way closes the socket; ending it now would issue the shutdown that makes
+    // a reset impossible (a TLS abort resets a turn later), and the socket would never close.
+    if (this.#aborted) return;
     const socket = this.#socket;
     if (!socket.writable || this.#holder.socketKind?.resets === false) {
       this.#endedCleanly();

@@ -186,7 +186,10 @@ function resetUnderTLS(socket: net.Socket): void {
 }
 
 function resetRaw(raw: net.Socket, socket: net.Socket): void {
-  if (!raw.destroyed) raw.resetAndDestroy();
+  // Once the TLS socket has ended its writing, its shutdown of the TCP socket may have been
+  // issued, and libuv refuses a reset after that (the handle would then never close): close
+  // plainly instead.
+  if (!raw.destroyed && !socket.writableFinished) raw.resetAndDestroy();
   socket.destroy();
 }
 
