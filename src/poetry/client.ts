@@ -103,9 +103,12 @@ export interface ClientLimits {
  * Checks and defaults the timeouts and size cap of `options` (see `checkTimeout` and
  * `checkByteLimit`: 0 or Infinity turns a limit off). Throws RangeError naming the option for a
  * negative, NaN or non-number one. Every fetching API checks its options here, once, before it
- * connects anywhere.
+ * connects anywhere. `streamed`: the poems go to sinks (no size cap by default).
  */
-export function checkClientOptions(options: PoetryClientOptions): ClientLimits {
+export function checkClientOptions(
+  options: PoetryClientOptions,
+  streamed = options.sink !== undefined,
+): ClientLimits {
   const timeouts = options.timeouts ?? {};
   return {
     connectTimeoutSeconds: checkTimeout(
@@ -118,7 +121,7 @@ export function checkClientOptions(options: PoetryClientOptions): ClientLimits {
     ),
     totalTimeoutSeconds: checkTimeout(timeouts.totalSeconds ?? 0, 'timeouts.totalSeconds'),
     maxBytes: checkByteLimit(
-      options.maxBytes ?? (options.sink === undefined ? DEFAULT_MAX_BYTES : 0),
+      options.maxBytes ?? (streamed ? 0 : DEFAULT_MAX_BYTES),
       'maxBytes',
     ),
     retry: checkRetryOptions(options.retries),
@@ -487,10 +490,17 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
   /** Why the last try failed, while waiting to retry. */
   #lastReason: PoetryNowError | undefined = undefined;
 
-  /** Throws RangeError for a bad timeout or size cap (see `checkClientOptions`). */
-  constructor(callback: PoemCallback, errback: PoemErrback, options: PoetryClientOptions = {}) {
+  /**
+   * Throws RangeError for a bad timeout or size cap (see `checkClientOptions`). `limits`: those
+   * of `options`, checked already (a queue checks its options once for all its fetches).
+   */
+  constructor(
+    callback: PoemCallback,
+    errback: PoemErrback,
+    options: PoetryClientOptions = {},
+    limits: ClientLimits = checkClientOptions(options),
+  ) {
     super();
-    const limits = checkClientOptions(options);
     this.reactor = options.reactor ?? sharedReactor;
     this.connectTimeoutSeconds = limits.connectTimeoutSeconds;
     this.idleTimeoutSeconds = limits.idleTimeoutSeconds;
@@ -736,7 +746,8 @@ export function getPoetry(
 
 /**
  * `getPoetry` for a destination the caller has named already (`address` is its `host:port`), so
- * that a fetch's events, errors and result all carry the one string.
+ * that a fetch's events, errors and result all carry the one string; `limits`, if given, are
+ * `options`' checked already (see `checkClientOptions`).
  */
 export function getPoetryAt(
   destination: Address,
@@ -744,8 +755,9 @@ export function getPoetryAt(
   callback: PoemCallback,
   errback: PoemErrback,
   options: PoetryClientOptions = {},
+  limits?: ClientLimits,
 ): PoetryClientFactory {
-  const factory = new PoetryClientFactory(callback, errback, options);
+  const factory = new PoetryClientFactory(callback, errback, options, limits);
   factory.destination = destination;
   factory.address = address;
   const signal = options.signal;

@@ -13,6 +13,7 @@ import { checkCount } from '../internet/limits.js';
 import { reactor as sharedReactor } from '../internet/reactor.js';
 import { parseAddress } from './address.js';
 import {
+  type ClientLimits,
   checkClientOptions,
   getPoetry,
   getPoetryAt,
@@ -143,17 +144,17 @@ export class PoetryQueue {
   #backoffSeconds = FD_BACKOFF_FIRST_SECONDS;
   #cancelReason: unknown = undefined;
   #cancelled = false;
-  readonly #totalTimeoutSeconds: number;
+  /** The options' limits, checked once for every fetch of the queue. */
+  readonly #limits: ClientLimits;
 
   /** Throws RangeError for a bad concurrency, timeout or size cap (see `checkClientOptions`). */
   constructor(options: PoetryQueueOptions = {}) {
     const { concurrency = DEFAULT_CONCURRENCY, sink, signal, ...clientOptions } = options;
     this.concurrency = checkCount(concurrency, 'concurrency');
     // Checked here, so a bad option throws at once and not from every fetch.
-    const limits = checkClientOptions(clientOptions);
+    this.#limits = checkClientOptions(clientOptions, sink !== undefined);
     this.reactor = options.reactor ?? sharedReactor;
     this.#options = { ...clientOptions, reactor: this.reactor };
-    this.#totalTimeoutSeconds = limits.totalTimeoutSeconds;
     this.#sinkFor = sink;
     this.#signal = signal;
     // One listener for the whole queue: a listener per fetch would trip Node's leak warning.
@@ -466,7 +467,8 @@ export class PoetryQueue {
       this.#pump();
     };
     try {
-      task.factory = getPoetryAt(task.address, task.label, gotPoem, poemFailed, options);
+      const { address, label } = task;
+      task.factory = getPoetryAt(address, label, gotPoem, poemFailed, options, this.#limits);
     } catch (error) {
       // A reactor of someone else's making may throw from connectTCP.
       this.#startFailed(task, asPoetryError(error, task.label, connectErrorFrom));
@@ -494,7 +496,7 @@ export class PoetryQueue {
    * when none runs; then the failure is the answer.
    */
   #mayRetry(task: Task): boolean {
-    const total = this.#totalTimeoutSeconds;
+    const total = this.#limits.totalTimeoutSeconds;
     if (total > 0 && this.reactor.seconds() - task.firstStartedSeconds! >= total) return false;
     if (this.#running.size > 0) return true;
     task.lonelyRetries++;
