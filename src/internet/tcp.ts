@@ -83,6 +83,9 @@ const kConnector = Symbol('TCPConnector');
 /** A connecting socket that knows its connector, for listeners shared by every socket. */
 type ConnectorSocket = net.Socket & { [kConnector]: TCPConnector };
 
+/** How many addresses' clean-close reasons are kept for reuse (see TCPTransport.#connectionDone). */
+const DONE_REASONS_KEPT = 256;
+
 /** How long a closed-by-us socket waits for the peer's FIN before it is destroyed. */
 const LINGER_SECONDS = 2;
 
@@ -91,20 +94,6 @@ const NOTHING = Buffer.alloc(0);
 
 /** A socket that knows its transport, for listeners shared by every socket. */
 type TransportSocket = net.Socket & { [kTransport]: TCPTransport };
-
-/**
- * Makes an error without capturing a stack trace. A connection closing is an ordinary event, not
- * a bug to trace, and a stack captured per clean close would be work on every connection.
- */
-function withoutStack<E extends Error>(make: () => E): E {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return make();
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
 
 /**
  * A transport over one connected `net.Socket`, feeding one protocol.
@@ -367,7 +356,7 @@ export class TCPTransport implements ITransport, OwnedResource {
     } else if (this.#error !== undefined) {
       reason = connectionLostFrom(this.#error, address);
     } else {
-      reason = withoutStack(() => new ConnectionDone('connection closed cleanly', { address }));
+      reason = TCPTransport.#connectionDone(address);
     }
     // No connection is left to abort: what these throw is only reported.
     const reporter = this.#owner.reportError;
@@ -379,6 +368,32 @@ export class TCPTransport implements ITransport, OwnedResource {
     callHook(reporter, this.#protocol, 'connectionLost', reason);
     this.#holder.transportLost(this, reason);
   }
+
+  /**
+   * The reason every clean close to or from `address` is given, made once and shared, as
+   * Twisted's reactor hands every clean close the one ConnectionDone: a clean close is an
+   * ordinary event, not a failure to trace, and constructing an Error (stack or none) costs
+   * more than the rest of the close. Frozen, since every protocol told of it shares it.
+   */
+  static #connectionDone(address: string | undefined): ConnectionDone {
+    const done = TCPTransport.#doneReasons;
+    let reason = done.get(address);
+    if (reason === undefined) {
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
+      try {
+        reason = Object.freeze(new ConnectionDone('connection closed cleanly', { address }));
+      } finally {
+        Error.stackTraceLimit = limit;
+      }
+      // Bounded: a run over a million addresses keeps a few reasons, not a million.
+      if (done.size >= DONE_REASONS_KEPT) done.clear();
+      done.set(address, reason);
+    }
+    return reason;
+  }
+
+  static readonly #doneReasons = new Map<string | undefined, ConnectionDone>();
 
   /** The peer as `host:port`; undefined once closed if it was never read while open. */
   #peerLabel(): string | undefined {
