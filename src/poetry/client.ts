@@ -120,12 +120,22 @@ export function checkClientOptions(
       'timeouts.idleSeconds',
     ),
     totalTimeoutSeconds: checkTimeout(timeouts.totalSeconds ?? 0, 'timeouts.totalSeconds'),
-    maxBytes: checkByteLimit(
-      options.maxBytes ?? (streamed ? 0 : DEFAULT_MAX_BYTES),
-      'maxBytes',
-    ),
+    maxBytes: checkByteLimit(options.maxBytes ?? (streamed ? 0 : DEFAULT_MAX_BYTES), 'maxBytes'),
     retry: checkRetryOptions(options.retries),
   };
+}
+
+/**
+ * One fetch of a batch whose fetches share their options (`PoetryQueue`'s): the options' limits,
+ * checked once for the batch, and what is the fetch's own, which would otherwise take a copy of
+ * the options per fetch.
+ */
+export interface BatchFetch {
+  limits: ClientLimits;
+  /** In place of `PoetryClientOptions.index`. */
+  index: number;
+  /** In place of `PoetryClientOptions.sink`; `limits` must have been checked with it. */
+  sink: PoemSink | undefined;
 }
 
 let sharedReadBuffer: Buffer | undefined;
@@ -491,25 +501,26 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
   #lastReason: PoetryNowError | undefined = undefined;
 
   /**
-   * Throws RangeError for a bad timeout or size cap (see `checkClientOptions`). `limits`: those
-   * of `options`, checked already (a queue checks its options once for all its fetches).
+   * Throws RangeError for a bad timeout or size cap (see `checkClientOptions`). With `batch`,
+   * its limits, index and sink are used instead of `options`' (see `BatchFetch`).
    */
   constructor(
     callback: PoemCallback,
     errback: PoemErrback,
     options: PoetryClientOptions = {},
-    limits: ClientLimits = checkClientOptions(options),
+    batch?: BatchFetch,
   ) {
     super();
+    const limits = batch === undefined ? checkClientOptions(options) : batch.limits;
     this.reactor = options.reactor ?? sharedReactor;
     this.connectTimeoutSeconds = limits.connectTimeoutSeconds;
     this.idleTimeoutSeconds = limits.idleTimeoutSeconds;
     this.totalTimeoutSeconds = limits.totalTimeoutSeconds;
     this.maxBytes = limits.maxBytes;
-    this.sink = options.sink;
+    this.sink = batch === undefined ? options.sink : batch.sink;
     this.borrowsData = this.sink === undefined || this.sink.borrowsChunks === true;
     this.onEvent = options.onEvent;
-    this.index = options.index ?? 0;
+    this.index = batch === undefined ? (options.index ?? 0) : batch.index;
     this.retry = limits.retry;
     this.#signal = options.signal;
     this.#callback = callback;
@@ -746,8 +757,8 @@ export function getPoetry(
 
 /**
  * `getPoetry` for a destination the caller has named already (`address` is its `host:port`), so
- * that a fetch's events, errors and result all carry the one string; `limits`, if given, are
- * `options`' checked already (see `checkClientOptions`).
+ * that a fetch's events, errors and result all carry the one string; `batch`, for one fetch of
+ * many sharing `options` (see `BatchFetch`).
  */
 export function getPoetryAt(
   destination: Address,
@@ -755,9 +766,9 @@ export function getPoetryAt(
   callback: PoemCallback,
   errback: PoemErrback,
   options: PoetryClientOptions = {},
-  limits?: ClientLimits,
+  batch?: BatchFetch,
 ): PoetryClientFactory {
-  const factory = new PoetryClientFactory(callback, errback, options, limits);
+  const factory = new PoetryClientFactory(callback, errback, options, batch);
   factory.destination = destination;
   factory.address = address;
   const signal = options.signal;

@@ -13,6 +13,7 @@ import { checkCount } from '../internet/limits.js';
 import { reactor as sharedReactor } from '../internet/reactor.js';
 import { parseAddress } from './address.js';
 import {
+  type BatchFetch,
   type ClientLimits,
   checkClientOptions,
   getPoetry,
@@ -434,12 +435,9 @@ export class PoetryQueue {
   #start(task: Task): void {
     this.#running.add(task);
     task.firstStartedSeconds ??= this.reactor.seconds();
-    let options: PoetryClientOptions;
+    let sink: PoemSink | undefined;
     try {
-      options =
-        this.#sinkFor === undefined
-          ? { ...this.#options, index: task.index }
-          : { ...this.#options, index: task.index, sink: this.#sinkFor(task.address, task.index) };
+      sink = this.#sinkFor?.(task.address, task.index);
     } catch (error) {
       // The caller's sink maker threw: this task fails, and #pump goes on to the next.
       const reason = new PoemSinkError(`cannot make the sink: ${reasonOf(error)}`, {
@@ -467,8 +465,10 @@ export class PoetryQueue {
       this.#pump();
     };
     try {
+      // The queue's options are shared; only the index and sink are the fetch's own.
+      const batch: BatchFetch = { limits: this.#limits, index: task.index, sink };
       const { address, label } = task;
-      task.factory = getPoetryAt(address, label, gotPoem, poemFailed, options, this.#limits);
+      task.factory = getPoetryAt(address, label, gotPoem, poemFailed, this.#options, batch);
     } catch (error) {
       // A reactor of someone else's making may throw from connectTCP.
       this.#startFailed(task, asPoetryError(error, task.label, connectErrorFrom));
