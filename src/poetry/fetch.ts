@@ -91,6 +91,8 @@ interface Source {
   taken: number;
   /** Taken addresses whose result has not been delivered yet. */
   outstanding: number;
+  /** Where its tasks' results go; made when the first address is taken. */
+  outcome?: TaskOutcome;
   /** An async `next()` is on its way: at most one at a time. */
   pulling: boolean;
   /** Nothing more will be taken from it: it ended, failed, or the queue was cancelled. */
@@ -99,13 +101,21 @@ interface Source {
   error: unknown;
 }
 
+/**
+ * Where a task's outcome goes: `add`'s callback and errback, or the `PoemResult` handler of
+ * `addAll` or of the source `addFrom` took the task from (held as they are, not wrapped in
+ * closures per task).
+ */
+type TaskOutcome =
+  | { readonly callback: PoemCallback; readonly errback: PoemErrback }
+  | { readonly onResult: (result: PoemResult) => void; readonly source: Source | undefined };
+
 interface Task {
   readonly address: Address;
   /** `address` as `host:port`, made once: every event, error and result of the task names it. */
   readonly label: string;
   readonly index: number;
-  readonly callback: PoemCallback;
-  readonly errback: PoemErrback;
+  readonly outcome: TaskOutcome;
   factory: PoetryClientFactory | undefined;
   /** When the first attempt started, on the reactor clock; the total timeout counts from it. */
   firstStartedSeconds: number | undefined;
@@ -179,7 +189,7 @@ export class PoetryQueue {
    * `errback` is called, exactly once, never synchronously from here.
    */
   add(address: Address, index: number, callback: PoemCallback, errback: PoemErrback): void {
-    this.#add(address, formatAddress(address.host, address.port), index, callback, errback);
+    this.#add(address, formatAddress(address.host, address.port), index, { callback, errback });
   }
 
   /**
@@ -187,15 +197,9 @@ export class PoetryQueue {
    * handed to `onResult` (never synchronously from here).
    */
   addAll(targets: readonly Address[], onResult: (result: PoemResult) => void): void {
+    const outcome: TaskOutcome = { onResult, source: undefined };
     targets.forEach((target, index) => {
-      const address = formatAddress(target.host, target.port);
-      this.#add(
-        target,
-        address,
-        index,
-        (value) => onResult({ status: 'fulfilled', index, address, value }),
-        (reason) => onResult({ status: 'rejected', index, address, reason }),
-      );
+      this.#add(target, formatAddress(target.host, target.port), index, outcome);
     });
   }
 
@@ -239,14 +243,8 @@ export class PoetryQueue {
     });
   }
 
-  #add(
-    address: Address,
-    label: string,
-    index: number,
-    callback: PoemCallback,
-    errback: PoemErrback,
-  ): void {
-    const task = this.#task(address, label, index, callback, errback);
+  #add(address: Address, label: string, index: number, outcome: TaskOutcome): void {
+    const task = this.#task(address, label, index, outcome);
     if (this.#cancelled) {
       // A microtask, not callLater(0): a reactor stopped in between would cancel that call,
       // and the errback must come all the same.
@@ -257,19 +255,12 @@ export class PoetryQueue {
     this.#pump();
   }
 
-  #task(
-    address: Address,
-    label: string,
-    index: number,
-    callback: PoemCallback,
-    errback: PoemErrback,
-  ): Task {
+  #task(address: Address, label: string, index: number, outcome: TaskOutcome): Task {
     const task: Task = {
       address,
       label,
       index,
-      callback,
-      errback,
+      outcome,
       factory: undefined,
       firstStartedSeconds: undefined,
       lonelyRetries: 0,
@@ -343,18 +334,8 @@ export class PoetryQueue {
     source.taken++;
     source.outstanding++;
     const label = formatAddress(address.host, address.port);
-    const settle = (result: PoemResult): void => {
-      source.outstanding--;
-      deliver(this.reactor, 'callback', source.onResult, result);
-      this.#settleSource(source);
-    };
-    return this.#task(
-      address,
-      label,
-      index,
-      (value) => settle({ status: 'fulfilled', index, address: label, value }),
-      (reason) => settle({ status: 'rejected', index, address: label, reason }),
-    );
+    source.outcome ??= { onResult: source.onResult, source };
+    return this.#task(address, label, index, source.outcome);
   }
 
   #sourceEnded(source: Source): void {
@@ -520,11 +501,26 @@ export class PoetryQueue {
   }
 
   #deliver(task: Task, poem: Poem): void {
-    deliver(this.reactor, 'callback', task.callback, poem);
+    const { outcome, index, label } = task;
+    if ('callback' in outcome) deliver(this.reactor, 'callback', outcome.callback, poem);
+    else this.#deliverResult(outcome, { status: 'fulfilled', index, address: label, value: poem });
   }
 
   #deliverError(task: Task, error: PoetryNowError): void {
-    deliver(this.reactor, 'errback', task.errback, error);
+    const { outcome, index, label } = task;
+    if ('errback' in outcome) deliver(this.reactor, 'errback', outcome.errback, error);
+    else this.#deliverResult(outcome, { status: 'rejected', index, address: label, reason: error });
+  }
+
+  /** Hands a result on, and tells the source it came from (if any) that it is delivered. */
+  #deliverResult(
+    outcome: { onResult: (result: PoemResult) => void; source: Source | undefined },
+    result: PoemResult,
+  ): void {
+    const source = outcome.source;
+    if (source !== undefined) source.outstanding--;
+    deliver(this.reactor, 'callback', outcome.onResult, result);
+    if (source !== undefined) this.#settleSource(source);
   }
 
   #cancelledError(task: Task): UserCancelledError {
