@@ -93,6 +93,9 @@ interface Source {
   outstanding: number;
   /** Where its tasks' results go; made when the first address is taken. */
   outcome?: TaskOutcome;
+  /** Handlers of an async `next()`'s answer, made once per source rather than per address. */
+  readonly pulled: (step: IteratorResult<AddressLike>) => void;
+  readonly pullFailed: (error: unknown) => void;
   /** An async `next()` is on its way: at most one at a time. */
   pulling: boolean;
   /** Nothing more will be taken from it: it ended, failed, or the queue was cancelled. */
@@ -224,7 +227,7 @@ export class PoetryQueue {
       const iterator = isAsync
         ? (source as AsyncIterable<AddressLike>)[Symbol.asyncIterator]()
         : (source as Iterable<AddressLike>)[Symbol.iterator]();
-      this.#sources.push({
+      const read: Source = {
         iterator,
         isAsync,
         onResult,
@@ -233,11 +236,17 @@ export class PoetryQueue {
         nextIndex: firstIndex,
         taken: 0,
         outstanding: 0,
+        pulled: (step) => this.#pulled(read, step),
+        pullFailed: (error) => {
+          read.pulling = false;
+          if (!read.ended) this.#sourceFailed(read, error);
+        },
         pulling: false,
         ended: false,
         failed: false,
         error: undefined,
-      });
+      };
+      this.#sources.push(read);
       if (this.#cancelled) this.#endSources();
       else this.#pump();
     });
@@ -298,27 +307,24 @@ export class PoetryQueue {
         return this.#take(source, step.value);
       }
       source.pulling = true;
-      (source.iterator as AsyncIterator<AddressLike>).next().then(
-        (step) => {
-          source.pulling = false;
-          if (source.ended) return;
-          if (step.done === true) {
-            this.#sourceEnded(source);
-            this.#pump();
-            return;
-          }
-          const task = this.#take(source, step.value);
-          if (task === undefined) return;
-          this.#waiting.push(task);
-          this.#pump();
-        },
-        (error: unknown) => {
-          source.pulling = false;
-          if (!source.ended) this.#sourceFailed(source, error);
-        },
-      );
+      (source.iterator as AsyncIterator<AddressLike>).next().then(source.pulled, source.pullFailed);
       return undefined;
     }
+  }
+
+  /** An async source's `next()` has answered. */
+  #pulled(source: Source, step: IteratorResult<AddressLike>): void {
+    source.pulling = false;
+    if (source.ended) return;
+    if (step.done === true) {
+      this.#sourceEnded(source);
+      this.#pump();
+      return;
+    }
+    const task = this.#take(source, step.value);
+    if (task === undefined) return;
+    this.#waiting.push(task);
+    this.#pump();
   }
 
   /** A task for an address taken from `source`; undefined (and the source failed) if malformed. */
