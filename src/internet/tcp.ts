@@ -83,9 +83,6 @@ const kConnector = Symbol('TCPConnector');
 /** A connecting socket that knows its connector, for listeners shared by every socket. */
 type ConnectorSocket = net.Socket & { [kConnector]: TCPConnector };
 
-/** How many addresses' clean-close reasons are kept for reuse (see TCPTransport.#connectionDone). */
-const DONE_REASONS_KEPT = 256;
-
 /** How long a closed-by-us socket waits for the peer's FIN before it is destroyed. */
 const LINGER_SECONDS = 2;
 
@@ -94,6 +91,20 @@ const NOTHING = Buffer.alloc(0);
 
 /** A socket that knows its transport, for listeners shared by every socket. */
 type TransportSocket = net.Socket & { [kTransport]: TCPTransport };
+
+/**
+ * Makes an error without capturing a stack trace. A connection closing is an ordinary event, not
+ * a bug to trace, and a stack captured per clean close would be work on every connection.
+ */
+function withoutStack<E extends Error>(make: () => E): E {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
 
 /**
  * A transport over one connected `net.Socket`, feeding one protocol.
@@ -379,21 +390,18 @@ export class TCPTransport implements ITransport, OwnedResource {
     const done = TCPTransport.#doneReasons;
     let reason = done.get(address);
     if (reason === undefined) {
-      const limit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 0;
-      try {
-        reason = Object.freeze(new ConnectionDone('connection closed cleanly', { address }));
-      } finally {
-        Error.stackTraceLimit = limit;
-      }
+      const made = withoutStack(() => new ConnectionDone('connection closed cleanly', { address }));
+      reason = Object.freeze(made);
       // Bounded: a run over a million addresses keeps a few reasons, not a million.
-      if (done.size >= DONE_REASONS_KEPT) done.clear();
+      if (done.size >= TCPTransport.#DONE_REASONS_KEPT) done.clear();
       done.set(address, reason);
     }
     return reason;
   }
 
   static readonly #doneReasons = new Map<string | undefined, ConnectionDone>();
+  /** How many addresses' clean-close reasons are kept for reuse. */
+  static readonly #DONE_REASONS_KEPT = 256;
 
   /** The peer as `host:port`; undefined once closed if it was never read while open. */
   #peerLabel(): string | undefined {
