@@ -444,7 +444,7 @@ export class TCPTransport implements ITransport, OwnedResource {
     } else if (this.#error !== undefined) {
       reason = connectionLostFrom(this.#error, address);
     } else {
-      reason = withoutStack(() => new ConnectionDone('connection closed cleanly', { address }));
+      reason = TCPTransport.#connectionDone(address);
     }
     // No connection is left to abort: what these throw is only reported.
     const reporter = this.#owner.reportError;
@@ -456,6 +456,29 @@ export class TCPTransport implements ITransport, OwnedResource {
     callHook(reporter, this.#protocol, 'connectionLost', reason);
     this.#holder.transportLost(this, reason);
   }
+
+  /**
+   * The reason every clean close to or from `address` is given, made once and shared, as
+   * Twisted's reactor hands every clean close the one ConnectionDone: a clean close is an
+   * ordinary event, not a failure to trace, and constructing an Error (stack or none) costs
+   * more than the rest of the close. Frozen, since every protocol told of it shares it.
+   */
+  static #connectionDone(address: string | undefined): ConnectionDone {
+    const done = TCPTransport.#doneReasons;
+    let reason = done.get(address);
+    if (reason === undefined) {
+      const made = withoutStack(() => new ConnectionDone('connection closed cleanly', { address }));
+      reason = Object.freeze(made);
+      // Bounded: a run over a million addresses keeps a few reasons, not a million.
+      if (done.size >= TCPTransport.#DONE_REASONS_KEPT) done.clear();
+      done.set(address, reason);
+    }
+    return reason;
+  }
+
+  static readonly #doneReasons = new Map<string | undefined, ConnectionDone>();
+  /** How many addresses' clean-close reasons are kept for reuse. */
+  static readonly #DONE_REASONS_KEPT = 256;
 
   /** The peer as `host:port`; undefined once closed if it was never read while open. */
   #peerLabel(): string | undefined {

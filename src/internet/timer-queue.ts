@@ -21,16 +21,22 @@ export const TIMER_SLACK_SECONDS = 0.001;
 /**
  * Pending calls in a binary min-heap by (time, arming order), with one wake-up armed for the
  * earliest. The heap holds the calls themselves, each knowing its own index (`slot`), so
- * scheduling, cancelling and resetting are each one sift of O(log n) and allocate nothing:
- * connection timeouts, nearly all cancelled long before they are due, cost no timer of their own
- * and leave nothing behind.
+ * scheduling and resetting are each one sift of O(log n) and allocate nothing.
+ *
+ * Cancelling is lazy, as in Twisted's reactor: a cancelled call stays in the heap, counted, and is
+ * dropped when it comes to the top, or when the cancelled calls outnumber the live ones and the
+ * heap is rebuilt without them. Connection timeouts, nearly all cancelled long before they are
+ * due, so cost no timer of their own and no sift to cancel, and the heap never holds more than
+ * about twice the calls still pending.
  *
  * A wake runs the calls that were due when it began, in time order; calls they schedule for now
  * wait for the next wake, so a call that keeps rescheduling itself cannot starve the network.
  */
 export class TimerQueue implements DelayedCallScheduler {
   readonly #host: TimerQueueHost;
-  readonly #heap: DelayedCall[] = [];
+  #heap: DelayedCall[] = [];
+  /** How many calls in the heap are cancelled. */
+  #cancelled = 0;
   #seq = 0;
   #wakeTime = Number.POSITIVE_INFINITY;
   #cancelWake: (() => void) | undefined = undefined;
@@ -43,9 +49,14 @@ export class TimerQueue implements DelayedCallScheduler {
     return this.#host.seconds();
   }
 
+  /** For tests only: how many calls the heap holds, cancelled ones not yet dropped included. */
+  get heldCalls(): number {
+    return this.#heap.length;
+  }
+
   /** The calls still pending, in no particular order. */
   pending(): DelayedCall[] {
-    return this.#heap.slice();
+    return this.#heap.filter(isPending);
   }
 
   /** Arms `call` at its time, or moves it there if it is already armed. */
@@ -62,30 +73,64 @@ export class TimerQueue implements DelayedCallScheduler {
     if (call.getTime() < this.#wakeTime) this.#armWake(call.getTime());
   }
 
+  /** Forgets `call`, which its owner has cancelled: it is no longer pending. */
   unschedule(call: DelayedCall): void {
-    const index = call.slot;
-    if (index === -1) return;
-    this.#removeAt(index);
-    // Nothing left to run: no wake-up may hold the process open for a cancelled timeout. (With
-    // calls left, an early wake-up finds nothing due and arms again for the earliest.)
-    if (this.#heap.length === 0) this.#disarmWake();
+    if (call.slot === -1) return;
+    const heap = this.#heap;
+    this.#cancelled++;
+    if (this.#cancelled === heap.length) {
+      // Nothing left to run: no wake-up may hold the process open for a cancelled timeout. (With
+      // calls left, an early wake-up finds nothing due and arms again for the earliest.)
+      for (const cancelled of heap) cancelled.slot = -1;
+      heap.length = 0;
+      this.#cancelled = 0;
+      this.#disarmWake();
+    } else if (this.#cancelled > COMPACT_FROM && this.#cancelled * 2 > heap.length) {
+      this.#compact();
+    }
   }
 
   readonly #wake = (): void => {
     this.#cancelWake = undefined;
     this.#wakeTime = Number.POSITIVE_INFINITY;
-    const heap = this.#heap;
     const due = this.#host.seconds() + TIMER_SLACK_SECONDS;
     const lastSeq = this.#seq;
     for (;;) {
-      const top = heap[0];
+      const top = this.#top();
       if (top === undefined || top.getTime() > due || top.seq >= lastSeq) break;
       this.#removeAt(0);
       this.#host.run(top);
     }
-    const next = heap[0];
+    const next = this.#top();
     if (next !== undefined) this.#armWake(next.getTime());
   };
+
+  /** The earliest pending call, once the cancelled ones above it are dropped. */
+  #top(): DelayedCall | undefined {
+    const heap = this.#heap;
+    for (;;) {
+      const top = heap[0];
+      if (top === undefined || top.active()) return top;
+      this.#removeAt(0);
+      this.#cancelled--;
+    }
+  }
+
+  /** Rebuilds the heap from its pending calls alone. */
+  #compact(): void {
+    const pending: DelayedCall[] = [];
+    for (const call of this.#heap) {
+      if (call.active()) pending.push(call);
+      else call.slot = -1;
+    }
+    pending.sort(compare);
+    pending.forEach((call, index) => {
+      call.slot = index;
+    });
+    // A sorted array is a heap already.
+    this.#heap = pending;
+    this.#cancelled = 0;
+  }
 
   #armWake(time: number): void {
     this.#disarmWake();
@@ -148,8 +193,19 @@ export class TimerQueue implements DelayedCallScheduler {
   }
 }
 
+/** Below this many cancelled calls the heap is never rebuilt: they go as they reach the top. */
+const COMPACT_FROM = 64;
+
 function before(a: DelayedCall, b: DelayedCall): boolean {
   const at = a.getTime();
   const bt = b.getTime();
   return at < bt || (at === bt && a.seq < b.seq);
+}
+
+function compare(a: DelayedCall, b: DelayedCall): number {
+  return a.getTime() - b.getTime() || a.seq - b.seq;
+}
+
+function isPending(call: DelayedCall): boolean {
+  return call.active();
 }

@@ -124,9 +124,12 @@ export interface ClientLimits {
  * Checks and defaults the timeouts and size cap of `options` (see `checkTimeout` and
  * `checkByteLimit`: 0 or Infinity turns a limit off). Throws RangeError naming the option for a
  * negative, NaN or non-number one. Every fetching API checks its options here, once, before it
- * connects anywhere.
+ * connects anywhere. `streamed`: the poems go to sinks (no size cap by default).
  */
-export function checkClientOptions(options: PoetryClientOptions): ClientLimits {
+export function checkClientOptions(
+  options: PoetryClientOptions,
+  streamed = options.sink !== undefined,
+): ClientLimits {
   const timeouts = options.timeouts ?? {};
   return {
     connectTimeoutSeconds: checkTimeout(
@@ -138,12 +141,22 @@ export function checkClientOptions(options: PoetryClientOptions): ClientLimits {
       'timeouts.idleSeconds',
     ),
     totalTimeoutSeconds: checkTimeout(timeouts.totalSeconds ?? 0, 'timeouts.totalSeconds'),
-    maxBytes: checkByteLimit(
-      options.maxBytes ?? (options.sink === undefined ? DEFAULT_MAX_BYTES : 0),
-      'maxBytes',
-    ),
+    maxBytes: checkByteLimit(options.maxBytes ?? (streamed ? 0 : DEFAULT_MAX_BYTES), 'maxBytes'),
     retry: checkRetryOptions(options.retries),
   };
+}
+
+/**
+ * One fetch of a batch whose fetches share their options (`PoetryQueue`'s): the options' limits,
+ * checked once for the batch, and what is the fetch's own, which would otherwise take a copy of
+ * the options per fetch.
+ */
+export interface BatchFetch {
+  limits: ClientLimits;
+  /** In place of `PoetryClientOptions.index`. */
+  index: number;
+  /** In place of `PoetryClientOptions.sink`; `limits` must have been checked with it. */
+  sink: PoemSink | undefined;
 }
 
 let sharedReadBuffer: Buffer | undefined;
@@ -509,19 +522,27 @@ export class PoetryClientFactory extends ClientFactory<PoetryProtocol> {
   /** Why the last try failed, while waiting to retry. */
   #lastReason: PoetryNowError | undefined = undefined;
 
-  /** Throws RangeError for a bad timeout or size cap (see `checkClientOptions`). */
-  constructor(callback: PoemCallback, errback: PoemErrback, options: PoetryClientOptions = {}) {
+  /**
+   * Throws RangeError for a bad timeout or size cap (see `checkClientOptions`). With `batch`,
+   * its limits, index and sink are used instead of `options`' (see `BatchFetch`).
+   */
+  constructor(
+    callback: PoemCallback,
+    errback: PoemErrback,
+    options: PoetryClientOptions = {},
+    batch?: BatchFetch,
+  ) {
     super();
-    const limits = checkClientOptions(options);
+    const limits = batch === undefined ? checkClientOptions(options) : batch.limits;
     this.reactor = options.reactor ?? sharedReactor;
     this.connectTimeoutSeconds = limits.connectTimeoutSeconds;
     this.idleTimeoutSeconds = limits.idleTimeoutSeconds;
     this.totalTimeoutSeconds = limits.totalTimeoutSeconds;
     this.maxBytes = limits.maxBytes;
-    this.sink = options.sink;
+    this.sink = batch === undefined ? options.sink : batch.sink;
     this.borrowsData = this.sink === undefined || this.sink.borrowsChunks === true;
     this.onEvent = options.onEvent;
-    this.index = options.index ?? 0;
+    this.index = batch === undefined ? (options.index ?? 0) : batch.index;
     this.retry = limits.retry;
     this.#signal = options.signal;
     this.#callback = callback;
@@ -767,7 +788,8 @@ export function getPoetry(
  * `getPoetry` for a destination on any transport, named already (`address` is its
  * `formatEndpoint`), so that a fetch's events, errors and result all carry the one string. The
  * transport picks the reactor's connectTCP, connectTLS (with `options.tls`) or connectUNIX; the
- * factory and protocol are the same on each.
+ * factory and protocol are the same on each. `batch`, for one fetch of many sharing `options`
+ * (see `BatchFetch`).
  */
 export function getPoetryAt(
   destination: Endpoint,
@@ -775,8 +797,9 @@ export function getPoetryAt(
   callback: PoemCallback,
   errback: PoemErrback,
   options: PoetryClientOptions = {},
+  batch?: BatchFetch,
 ): PoetryClientFactory {
-  const factory = new PoetryClientFactory(callback, errback, options);
+  const factory = new PoetryClientFactory(callback, errback, options, batch);
   factory.destination = destination;
   factory.address = address;
   const signal = options.signal;

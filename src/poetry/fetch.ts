@@ -12,6 +12,8 @@ import { checkCount } from '../internet/limits.js';
 import { reactor as sharedReactor } from '../internet/reactor.js';
 import { type Endpoint, formatEndpoint, parseAddress } from './address.js';
 import {
+  type BatchFetch,
+  type ClientLimits,
   checkClientOptions,
   getPoetryAt,
   type PoemCallback,
@@ -87,6 +89,11 @@ interface Source {
   taken: number;
   /** Taken addresses whose result has not been delivered yet. */
   outstanding: number;
+  /** Where its tasks' results go; made when the first address is taken. */
+  outcome?: TaskOutcome;
+  /** Handlers of an async `next()`'s answer, made once per source rather than per address. */
+  readonly pulled: (step: IteratorResult<AddressLike>) => void;
+  readonly pullFailed: (error: unknown) => void;
   /** An async `next()` is on its way: at most one at a time. */
   pulling: boolean;
   /** Nothing more will be taken from it: it ended, failed, or the queue was cancelled. */
@@ -95,13 +102,21 @@ interface Source {
   error: unknown;
 }
 
+/**
+ * Where a task's outcome goes: `add`'s callback and errback, or the `PoemResult` handler of
+ * `addAll` or of the source `addFrom` took the task from (held as they are, not wrapped in
+ * closures per task).
+ */
+type TaskOutcome =
+  | { readonly callback: PoemCallback; readonly errback: PoemErrback }
+  | { readonly onResult: (result: PoemResult) => void; readonly source: Source | undefined };
+
 interface Task {
   readonly address: Endpoint;
   /** `address` as `formatEndpoint` names it, made once: every event, error and result of the task names it. */
   readonly label: string;
   readonly index: number;
-  readonly callback: PoemCallback;
-  readonly errback: PoemErrback;
+  readonly outcome: TaskOutcome;
   factory: PoetryClientFactory | undefined;
   /** When the first attempt started, on the reactor clock; the total timeout counts from it. */
   firstStartedSeconds: number | undefined;
@@ -141,17 +156,17 @@ export class PoetryQueue {
   #backoffSeconds = FD_BACKOFF_FIRST_SECONDS;
   #cancelReason: unknown = undefined;
   #cancelled = false;
-  readonly #totalTimeoutSeconds: number;
+  /** The options' limits, checked once for every fetch of the queue. */
+  readonly #limits: ClientLimits;
 
   /** Throws RangeError for a bad concurrency, timeout or size cap (see `checkClientOptions`). */
   constructor(options: PoetryQueueOptions = {}) {
     const { concurrency = DEFAULT_CONCURRENCY, sink, signal, ...clientOptions } = options;
     this.concurrency = checkCount(concurrency, 'concurrency');
     // Checked here, so a bad option throws at once and not from every fetch.
-    const limits = checkClientOptions(clientOptions);
+    this.#limits = checkClientOptions(clientOptions, sink !== undefined);
     this.reactor = options.reactor ?? sharedReactor;
     this.#options = { ...clientOptions, reactor: this.reactor };
-    this.#totalTimeoutSeconds = limits.totalTimeoutSeconds;
     this.#sinkFor = sink;
     this.#signal = signal;
     // One listener for the whole queue: a listener per fetch would trip Node's leak warning.
@@ -175,7 +190,7 @@ export class PoetryQueue {
    * `errback` is called, exactly once, never synchronously from here.
    */
   add(address: Endpoint, index: number, callback: PoemCallback, errback: PoemErrback): void {
-    this.#add(address, formatEndpoint(address), index, callback, errback);
+    this.#add(address, formatEndpoint(address), index, { callback, errback });
   }
 
   /**
@@ -183,15 +198,9 @@ export class PoetryQueue {
    * handed to `onResult` (never synchronously from here).
    */
   addAll(targets: readonly Endpoint[], onResult: (result: PoemResult) => void): void {
+    const outcome: TaskOutcome = { onResult, source: undefined };
     targets.forEach((target, index) => {
-      const address = formatEndpoint(target);
-      this.#add(
-        target,
-        address,
-        index,
-        (value) => onResult({ status: 'fulfilled', index, address, value }),
-        (reason) => onResult({ status: 'rejected', index, address, reason }),
-      );
+      this.#add(target, formatEndpoint(target), index, outcome);
     });
   }
 
@@ -216,7 +225,7 @@ export class PoetryQueue {
       const iterator = isAsync
         ? (source as AsyncIterable<AddressLike>)[Symbol.asyncIterator]()
         : (source as Iterable<AddressLike>)[Symbol.iterator]();
-      this.#sources.push({
+      const read: Source = {
         iterator,
         isAsync,
         onResult,
@@ -225,24 +234,24 @@ export class PoetryQueue {
         nextIndex: firstIndex,
         taken: 0,
         outstanding: 0,
+        pulled: (step) => this.#pulled(read, step),
+        pullFailed: (error) => {
+          read.pulling = false;
+          if (!read.ended) this.#sourceFailed(read, error);
+        },
         pulling: false,
         ended: false,
         failed: false,
         error: undefined,
-      });
+      };
+      this.#sources.push(read);
       if (this.#cancelled) this.#endSources();
       else this.#pump();
     });
   }
 
-  #add(
-    address: Endpoint,
-    label: string,
-    index: number,
-    callback: PoemCallback,
-    errback: PoemErrback,
-  ): void {
-    const task = this.#task(address, label, index, callback, errback);
+  #add(address: Endpoint, label: string, index: number, outcome: TaskOutcome): void {
+    const task = this.#task(address, label, index, outcome);
     if (this.#cancelled) {
       // A microtask, not callLater(0): a reactor stopped in between would cancel that call,
       // and the errback must come all the same.
@@ -253,19 +262,12 @@ export class PoetryQueue {
     this.#pump();
   }
 
-  #task(
-    address: Endpoint,
-    label: string,
-    index: number,
-    callback: PoemCallback,
-    errback: PoemErrback,
-  ): Task {
+  #task(address: Endpoint, label: string, index: number, outcome: TaskOutcome): Task {
     const task: Task = {
       address,
       label,
       index,
-      callback,
-      errback,
+      outcome,
       factory: undefined,
       firstStartedSeconds: undefined,
       lonelyRetries: 0,
@@ -303,27 +305,24 @@ export class PoetryQueue {
         return this.#take(source, step.value);
       }
       source.pulling = true;
-      (source.iterator as AsyncIterator<AddressLike>).next().then(
-        (step) => {
-          source.pulling = false;
-          if (source.ended) return;
-          if (step.done === true) {
-            this.#sourceEnded(source);
-            this.#pump();
-            return;
-          }
-          const task = this.#take(source, step.value);
-          if (task === undefined) return;
-          this.#waiting.push(task);
-          this.#pump();
-        },
-        (error: unknown) => {
-          source.pulling = false;
-          if (!source.ended) this.#sourceFailed(source, error);
-        },
-      );
+      (source.iterator as AsyncIterator<AddressLike>).next().then(source.pulled, source.pullFailed);
       return undefined;
     }
+  }
+
+  /** An async source's `next()` has answered. */
+  #pulled(source: Source, step: IteratorResult<AddressLike>): void {
+    source.pulling = false;
+    if (source.ended) return;
+    if (step.done === true) {
+      this.#sourceEnded(source);
+      this.#pump();
+      return;
+    }
+    const task = this.#take(source, step.value);
+    if (task === undefined) return;
+    this.#waiting.push(task);
+    this.#pump();
   }
 
   /** A task for an address taken from `source`; undefined (and the source failed) if malformed. */
@@ -339,18 +338,8 @@ export class PoetryQueue {
     source.taken++;
     source.outstanding++;
     const label = formatEndpoint(address);
-    const settle = (result: PoemResult): void => {
-      source.outstanding--;
-      deliver(this.reactor, 'callback', source.onResult, result);
-      this.#settleSource(source);
-    };
-    return this.#task(
-      address,
-      label,
-      index,
-      (value) => settle({ status: 'fulfilled', index, address: label, value }),
-      (reason) => settle({ status: 'rejected', index, address: label, reason }),
-    );
+    source.outcome ??= { onResult: source.onResult, source };
+    return this.#task(address, label, index, source.outcome);
   }
 
   #sourceEnded(source: Source): void {
@@ -431,12 +420,9 @@ export class PoetryQueue {
   #start(task: Task): void {
     this.#running.add(task);
     task.firstStartedSeconds ??= this.reactor.seconds();
-    let options: PoetryClientOptions;
+    let sink: PoemSink | undefined;
     try {
-      options =
-        this.#sinkFor === undefined
-          ? { ...this.#options, index: task.index }
-          : { ...this.#options, index: task.index, sink: this.#sinkFor(task.address, task.index) };
+      sink = this.#sinkFor?.(task.address, task.index);
     } catch (error) {
       // The caller's sink maker threw: this task fails, and #pump goes on to the next.
       const reason = new PoemSinkError(`cannot make the sink: ${reasonOf(error)}`, {
@@ -464,7 +450,10 @@ export class PoetryQueue {
       this.#pump();
     };
     try {
-      task.factory = getPoetryAt(task.address, task.label, gotPoem, poemFailed, options);
+      // The queue's options are shared; only the index and sink are the fetch's own.
+      const batch: BatchFetch = { limits: this.#limits, index: task.index, sink };
+      const { address, label } = task;
+      task.factory = getPoetryAt(address, label, gotPoem, poemFailed, this.#options, batch);
     } catch (error) {
       // A reactor of someone else's making may throw from connectTCP.
       this.#startFailed(task, asPoetryError(error, task.label, connectErrorFrom));
@@ -492,7 +481,7 @@ export class PoetryQueue {
    * when none runs; then the failure is the answer.
    */
   #mayRetry(task: Task): boolean {
-    const total = this.#totalTimeoutSeconds;
+    const total = this.#limits.totalTimeoutSeconds;
     if (total > 0 && this.reactor.seconds() - task.firstStartedSeconds! >= total) return false;
     if (this.#running.size > 0) return true;
     task.lonelyRetries++;
@@ -516,11 +505,26 @@ export class PoetryQueue {
   }
 
   #deliver(task: Task, poem: Poem): void {
-    deliver(this.reactor, 'callback', task.callback, poem);
+    const { outcome, index, label } = task;
+    if ('callback' in outcome) deliver(this.reactor, 'callback', outcome.callback, poem);
+    else this.#deliverResult(outcome, { status: 'fulfilled', index, address: label, value: poem });
   }
 
   #deliverError(task: Task, error: PoetryNowError): void {
-    deliver(this.reactor, 'errback', task.errback, error);
+    const { outcome, index, label } = task;
+    if ('errback' in outcome) deliver(this.reactor, 'errback', outcome.errback, error);
+    else this.#deliverResult(outcome, { status: 'rejected', index, address: label, reason: error });
+  }
+
+  /** Hands a result on, and tells the source it came from (if any) that it is delivered. */
+  #deliverResult(
+    outcome: { onResult: (result: PoemResult) => void; source: Source | undefined },
+    result: PoemResult,
+  ): void {
+    const source = outcome.source;
+    if (source !== undefined) source.outstanding--;
+    deliver(this.reactor, 'callback', outcome.onResult, result);
+    if (source !== undefined) this.#settleSource(source);
   }
 
   #cancelledError(task: Task): UserCancelledError {

@@ -121,6 +121,26 @@ describe('Reactor over TCP on loopback', () => {
     expect(factory.text()).toBe('Once upon a midnight dreary,\nwhile I pondered, weak and weary\n');
   });
 
+  it('gives every clean close to one address the same frozen ConnectionDone, naming it', async () => {
+    const reactor = newReactor();
+    const port = await listen(
+      reactor,
+      serving((t) => {
+        t.write('Nevermore\n');
+        t.loseConnection();
+      }),
+    );
+    const first = new OutcomeFactory();
+    const second = new OutcomeFactory();
+    reactor.connectTCP('127.0.0.1', port, first);
+    reactor.connectTCP('127.0.0.1', port, second);
+    const [a, b] = await Promise.all([first.outcome, second.outcome]);
+    expect(a.reason).toBeInstanceOf(ConnectionDone);
+    expect(b.reason).toBe(a.reason);
+    expect(Object.isFrozen(a.reason)).toBe(true);
+    expect(a.reason.message).toBe(`127.0.0.1:${port}: connection closed cleanly`);
+  });
+
   it('reads into a caller’s buffer when given one: views of it, valid until dataReceived returns', async () => {
     const reactor = newReactor();
     const poem = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) % 251));

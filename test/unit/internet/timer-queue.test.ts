@@ -133,6 +133,35 @@ describe('TimerQueue', () => {
     expect(host.ran).toEqual(expected);
   });
 
+  it('holds no more than about twice the pending calls however many are cancelled', () => {
+    const { host, queue, later } = setup();
+    const keep: DelayedCall[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const call = later(30 + i / 1000, String(i));
+      if (i % 10 === 0) keep.push(call);
+      else call.cancel();
+      expect(queue.heldCalls).toBeLessThanOrEqual(2 * queue.pending().length + 65);
+    }
+    expect(queue.pending()).toHaveLength(1000);
+    host.advanceTo(100);
+    expect(host.ran).toEqual(keep.map((_, i) => String(i * 10)));
+    expect(queue.heldCalls).toBe(0);
+  });
+
+  it('drops a cancelled call that reaches the top without running it', () => {
+    const { host, queue, later } = setup();
+    const first = later(1, 'first');
+    later(2, 'second');
+    first.cancel();
+    expect(queue.heldCalls).toBe(2);
+    host.advanceTo(1);
+    expect(host.ran).toEqual([]);
+    expect(queue.heldCalls).toBe(1);
+    expect(host.wake?.at).toBe(2);
+    host.advanceTo(2);
+    expect(host.ran).toEqual(['second']);
+  });
+
   it('runs exactly the calls left, in order, after thousands of random schedules, resets and cancels', () => {
     const { host, queue, later } = setup();
     const random = seededRandom(20261126);
