@@ -256,7 +256,14 @@ export function addressesToFetch(args: readonly string[], options: GetPoetryOpti
   if (args.length === 0 && options.from === undefined) {
     throw new UsageError("missing required argument 'address' (or --from FILE)");
   }
+  if (options.timelineTitle !== undefined && !drawsTimeline(options)) {
+    throw new UsageError("option '--timeline-title' needs '--timeline' or '--timeline-append'");
+  }
   return parseAddressArguments(args);
+}
+
+function drawsTimeline(options: GetPoetryOptions): boolean {
+  return options.timeline !== undefined || options.timelineAppend !== undefined;
 }
 
 /** Parses the address arguments; a malformed one is a usage error naming it. */

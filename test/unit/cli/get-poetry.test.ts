@@ -196,6 +196,19 @@ describe('get-poetry options', () => {
     ]);
   });
 
+  it('refuses --timeline-title without a timeline to title', () => {
+    expect(() => addressesToFetch(['7'], parse(['--timeline-title', 'one', '7']))).toThrow(
+      "option '--timeline-title' needs '--timeline' or '--timeline-append'",
+    );
+    for (const drawn of [
+      ['--timeline', 't.svg'],
+      ['--timeline-append', 't.html'],
+    ]) {
+      const args = [...drawn, '--timeline-title', 'one', '7'];
+      expect(addressesToFetch(['7'], parse(args))).toEqual([{ host: 'localhost', port: 7 }]);
+    }
+  });
+
   it('lists its usage in --help', () => {
     expect(getPoetryProgram().helpInformation()).toContain(
       'Usage: get-poetry [options] [address...]',
