@@ -3,6 +3,7 @@
 
 import { lstat, unlink } from 'node:fs/promises';
 import * as net from 'node:net';
+import { dirname } from 'node:path';
 import {
   AddressInUseError,
   CannotListenError,
@@ -14,6 +15,20 @@ import {
 } from './errors.js';
 import type { Address, IProtocolFactory, UNIXListenOptions } from './interfaces.js';
 import { type ClientSocketKind, type ServerSocketKind, type TCPOwner, TCPPort } from './tcp.js';
+
+/**
+ * The longest path, in bytes, that a UNIX socket address holds here: sun_path less its NUL
+ * (Node's net docs: 107 on Linux, 103 on macOS). Node truncates a longer path without a word,
+ * so it would listen on, or connect to, another path than the one asked for.
+ */
+export const UNIX_PATH_MAX_BYTES: number = process.platform === 'linux' ? 107 : 103;
+
+/** Why `path` cannot be a socket's address, or undefined when it can. */
+function pathTooLong(path: string): string | undefined {
+  const bytes = Buffer.byteLength(path);
+  if (bytes <= UNIX_PATH_MAX_BYTES) return undefined;
+  return `socket path too long: ${bytes} bytes, at most ${UNIX_PATH_MAX_BYTES} here`;
+}
 
 /**
  * A failed connection to a UNIX socket: a path with no socket file, or one nobody listens on
@@ -42,6 +57,9 @@ export function unixConnectErrorFrom(error: unknown, address: string): ConnectEr
 /** How a UNIX socket connector opens its sockets: to the path, which needs no lookup. */
 export const UNIX_CLIENT: ClientSocketKind = {
   open(options: net.TcpNetConnectOpts, destination: Address): net.Socket {
+    // Thrown, it fails the attempt as a ConnectError naming the path.
+    const tooLong = pathTooLong(destination.host);
+    if (tooLong !== undefined) throw new Error(tooLong);
     const onread = options.onread;
     return net.connect({
       path: destination.host,
@@ -89,13 +107,37 @@ export async function listenUNIX(
   factory: IProtocolFactory,
   options: UNIXListenOptions = {},
 ): Promise<TCPPort> {
+  const tooLong = pathTooLong(path);
+  if (tooLong !== undefined)
+    throw new CannotListenError(`cannot listen: ${tooLong}`, { address: path });
   const kind = unixServerKind(path);
   try {
     return await TCPPort.listen(owner, 0, factory, options, kind);
   } catch (error) {
-    if (!(error instanceof AddressInUseError)) throw error;
+    if (!(error instanceof AddressInUseError)) throw await withMissingDirectory(error, path);
     await removeIfStale(path, error);
     return TCPPort.listen(owner, 0, factory, options, kind);
+  }
+}
+
+/**
+ * libuv reports a bind in a directory that does not exist as EACCES, as Windows does: this
+ * says which it was, since "permission denied" sends a user looking in the wrong place.
+ */
+async function withMissingDirectory(error: unknown, path: string): Promise<unknown> {
+  if (!(error instanceof CannotListenError) || systemErrorCode(error.cause) !== 'EACCES') {
+    return error;
+  }
+  const directory = dirname(path);
+  try {
+    await lstat(directory);
+    return error;
+  } catch (missing) {
+    if (systemErrorCode(missing) !== 'ENOENT') return error;
+    return new CannotListenError(`cannot listen: no such directory: ${directory}`, {
+      address: path,
+      cause: error.cause,
+    });
   }
 }
 

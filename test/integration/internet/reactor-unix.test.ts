@@ -12,11 +12,13 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   AddressInUseError,
   CannotListenError,
+  ConnectError,
   ConnectionDone,
   ConnectionLost,
   ConnectionRefusedError,
 } from '../../../src/internet/errors.js';
 import { Reactor } from '../../../src/internet/reactor.js';
+import { UNIX_PATH_MAX_BYTES } from '../../../src/internet/unix.js';
 import { greeting, OutcomeFactory } from '../../helpers/outcome.js';
 import { removeScratchDirs, scratchDir } from '../../helpers/scratch.js';
 
@@ -60,6 +62,15 @@ async function staleSocketFile(path: string): Promise<void> {
   expect(existsSync(path)).toBe(true);
 }
 
+/**
+ * A path in `dir` longer than a socket address holds on this system (107 bytes on Linux, 103
+ * on macOS: Node's net docs), and the path Node would truncate it to.
+ */
+function tooLongPath(): { path: string; truncated: string } {
+  const path = join(dir, `${'p'.repeat(Math.max(0, 130 - dir.length))}.sock`);
+  return { path, truncated: Buffer.from(path).subarray(0, UNIX_PATH_MAX_BYTES).toString() };
+}
+
 describe('connectUNIX', () => {
   it('fetches from a UNIX port, whose address is its path and port 0', async () => {
     const path = join(dir, 'poems.sock');
@@ -89,6 +100,23 @@ describe('connectUNIX', () => {
     const { reason } = await fetchUNIX(path);
     expect(reason).toBeInstanceOf(ConnectionRefusedError);
     expect(reason).toMatchObject({ address: path, cause: { code: 'ECONNREFUSED' } });
+  });
+
+  it('reports a ConnectError naming the path, and reaches nothing, when the path is too long for a socket address', async () => {
+    const { path, truncated } = tooLongPath();
+    // What a truncated path would reach instead.
+    const other = net.createServer((socket) => socket.end('not this one'));
+    servers.push(other);
+    other.listen(truncated);
+    await once(other, 'listening');
+    let accepted = 0;
+    other.on('connection', () => accepted++);
+    const { kind, reason } = await fetchUNIX(path);
+    expect(kind).toBe('failed');
+    expect(reason).toBeInstanceOf(ConnectError);
+    expect(reason).toMatchObject({ code: 'ERR_CONNECT', address: path });
+    expect(String((reason as Error).message)).toMatch(/path too long/);
+    expect(accepted).toBe(0);
   });
 
   it('names the connection with the caller’s address label', async () => {
@@ -132,6 +160,28 @@ describe('listenUNIX', () => {
     await expect(attempt).rejects.toBeInstanceOf(CannotListenError);
     await expect(attempt).rejects.not.toBeInstanceOf(AddressInUseError);
     expect(existsSync(path)).toBe(true);
+  });
+
+  it('rejects with CannotListenError, and makes no file, when the path is too long for a socket address', async () => {
+    const { path, truncated } = tooLongPath();
+    const attempt = reactor.listenUNIX(path, greeting(POEM));
+    await expect(attempt).rejects.toBeInstanceOf(CannotListenError);
+    await expect(attempt).rejects.toMatchObject({
+      code: 'ERR_CANNOT_LISTEN',
+      address: path,
+      message: expect.stringMatching(/path too long/),
+    });
+    expect(existsSync(truncated)).toBe(false);
+  });
+
+  it('rejects with CannotListenError saying the directory is missing, not that permission is denied', async () => {
+    const path = join(dir, 'missing', 'poems.sock');
+    const attempt = reactor.listenUNIX(path, greeting(POEM));
+    await expect(attempt).rejects.toBeInstanceOf(CannotListenError);
+    await expect(attempt).rejects.toMatchObject({
+      address: path,
+      message: expect.stringMatching(/no such directory/),
+    });
   });
 
   it('removes the socket file when the port stops listening, and when the reactor stops', async () => {
