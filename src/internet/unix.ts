@@ -17,9 +17,11 @@ import type { Address, IProtocolFactory, UNIXListenOptions } from './interfaces.
 import { type ClientSocketKind, type ServerSocketKind, type TCPOwner, TCPPort } from './tcp.js';
 
 /**
- * The longest path, in bytes, that a UNIX socket address holds here: sun_path less its NUL
- * (Node's net docs: 107 on Linux, 103 on macOS). Node truncates a longer path without a word,
- * so it would listen on, or connect to, another path than the one asked for.
+ * The longest path, in bytes, that a UNIX socket address holds here, as Node's net docs give it:
+ * sun_path less its NUL, 107 on Linux, 103 on macOS. Node cuts a longer path short without a
+ * word, so it would listen on, or connect to, another path than the one asked for. (Linux takes
+ * a path that fills all of sun_path's 108 bytes, and Node 20 passes it whole, but only 107 is
+ * documented.)
  */
 export const UNIX_PATH_MAX_BYTES: number = process.platform === 'linux' ? 107 : 103;
 
