@@ -4,6 +4,7 @@
 import { lstat, unlink } from 'node:fs/promises';
 import * as net from 'node:net';
 import { dirname } from 'node:path';
+import { unixPathTooLong } from './address.js';
 import {
   AddressInUseError,
   CannotListenError,
@@ -15,22 +16,6 @@ import {
 } from './errors.js';
 import type { Address, IProtocolFactory, UNIXListenOptions } from './interfaces.js';
 import { type ClientSocketKind, type ServerSocketKind, type TCPOwner, TCPPort } from './tcp.js';
-
-/**
- * The longest path, in bytes, that a UNIX socket address holds here, as Node's net docs give it:
- * sun_path less its NUL, 107 on Linux, 103 on macOS. Node cuts a longer path short without a
- * word, so it would listen on, or connect to, another path than the one asked for. (Linux takes
- * a path that fills all of sun_path's 108 bytes, and Node 20 passes it whole, but only 107 is
- * documented.)
- */
-export const UNIX_PATH_MAX_BYTES: number = process.platform === 'linux' ? 107 : 103;
-
-/** Why `path` cannot be a socket's address, or undefined when it can. */
-function pathTooLong(path: string): string | undefined {
-  const bytes = Buffer.byteLength(path);
-  if (bytes <= UNIX_PATH_MAX_BYTES) return undefined;
-  return `socket path too long: ${bytes} bytes, at most ${UNIX_PATH_MAX_BYTES} here`;
-}
 
 /**
  * A failed connection to a UNIX socket: a path with no socket file, or one nobody listens on
@@ -60,7 +45,7 @@ export function unixConnectErrorFrom(error: unknown, address: string): ConnectEr
 export const UNIX_CLIENT: ClientSocketKind = {
   open(options: net.TcpNetConnectOpts, destination: Address): net.Socket {
     // Thrown, it fails the attempt as a ConnectError naming the path.
-    const tooLong = pathTooLong(destination.host);
+    const tooLong = unixPathTooLong(destination.host);
     if (tooLong !== undefined) throw new Error(tooLong);
     const onread = options.onread;
     return net.connect({
@@ -109,7 +94,7 @@ export async function listenUNIX(
   factory: IProtocolFactory,
   options: UNIXListenOptions = {},
 ): Promise<TCPPort> {
-  const tooLong = pathTooLong(path);
+  const tooLong = unixPathTooLong(path);
   if (tooLong !== undefined)
     throw new CannotListenError(`cannot listen: ${tooLong}`, { address: path });
   const kind = unixServerKind(path);

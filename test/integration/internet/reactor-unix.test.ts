@@ -9,6 +9,7 @@ import * as net from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UNIX_PATH_MAX_BYTES } from '../../../src/internet/address.js';
 import {
   AddressInUseError,
   CannotListenError,
@@ -18,7 +19,6 @@ import {
   ConnectionRefusedError,
 } from '../../../src/internet/errors.js';
 import { Reactor } from '../../../src/internet/reactor.js';
-import { UNIX_PATH_MAX_BYTES } from '../../../src/internet/unix.js';
 import { greeting, OutcomeFactory } from '../../helpers/outcome.js';
 import { removeScratchDirs, scratchDir } from '../../helpers/scratch.js';
 
