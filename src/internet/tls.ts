@@ -91,7 +91,17 @@ export function tlsConnectErrorFrom(error: unknown, address: string): ConnectErr
   if (code === 'ECONNRESET' || code === 'EPIPE') {
     return new TLSHandshakeError('connection closed during the TLS handshake', options);
   }
-  return new TLSHandshakeError(`TLS handshake failed: ${reason}`, options);
+  return new TLSHandshakeError(`TLS handshake failed: ${handshakeReason(code, reason)}`, options);
+}
+
+/**
+ * OpenSSL's reason in plain words, from Node's `ERR_SSL_*` code (OpenSSL's reason, upper-cased):
+ * the message is OpenSSL's whole error line, with its source file and a line break.
+ */
+function handshakeReason(code: string, message: string): string {
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') return 'wrong version number (not a TLS server?)';
+  if (code.startsWith('ERR_SSL_')) return code.slice(8).toLowerCase().replaceAll('_', ' ');
+  return message.trim().split('\n')[0] ?? message;
 }
 
 /** Secure contexts by their CA text: one is costly to make, and fetches share a few. */

@@ -3,6 +3,8 @@
 
 import { lstat, unlink } from 'node:fs/promises';
 import * as net from 'node:net';
+import { dirname } from 'node:path';
+import { unixPathTooLong } from './address.js';
 import {
   AddressInUseError,
   CannotListenError,
@@ -42,6 +44,9 @@ export function unixConnectErrorFrom(error: unknown, address: string): ConnectEr
 /** How a UNIX socket connector opens its sockets: to the path, which needs no lookup. */
 export const UNIX_CLIENT: ClientSocketKind = {
   open(options: net.TcpNetConnectOpts, destination: Address): net.Socket {
+    // Thrown, it fails the attempt as a ConnectError naming the path.
+    const tooLong = unixPathTooLong(destination.host);
+    if (tooLong !== undefined) throw new Error(tooLong);
     const onread = options.onread;
     return net.connect({
       path: destination.host,
@@ -89,13 +94,37 @@ export async function listenUNIX(
   factory: IProtocolFactory,
   options: UNIXListenOptions = {},
 ): Promise<TCPPort> {
+  const tooLong = unixPathTooLong(path);
+  if (tooLong !== undefined)
+    throw new CannotListenError(`cannot listen: ${tooLong}`, { address: path });
   const kind = unixServerKind(path);
   try {
     return await TCPPort.listen(owner, 0, factory, options, kind);
   } catch (error) {
-    if (!(error instanceof AddressInUseError)) throw error;
+    if (!(error instanceof AddressInUseError)) throw await withMissingDirectory(error, path);
     await removeIfStale(path, error);
     return TCPPort.listen(owner, 0, factory, options, kind);
+  }
+}
+
+/**
+ * libuv reports a bind in a directory that does not exist as EACCES, as Windows does: this
+ * says which it was, since "permission denied" sends a user looking in the wrong place.
+ */
+async function withMissingDirectory(error: unknown, path: string): Promise<unknown> {
+  if (!(error instanceof CannotListenError) || systemErrorCode(error.cause) !== 'EACCES') {
+    return error;
+  }
+  const directory = dirname(path);
+  try {
+    await lstat(directory);
+    return error;
+  } catch (missing) {
+    if (systemErrorCode(missing) !== 'ENOENT') return error;
+    return new CannotListenError(`cannot listen: no such directory: ${directory}`, {
+      address: path,
+      cause: error.cause,
+    });
   }
 }
 

@@ -1,10 +1,12 @@
 // A reactor that records connections and ports instead of opening sockets; its time is a Clock,
 // and its connections to its own ports run in memory when flushed.
 
-import { formatAddress } from '../internet/address.js';
+import { formatAddress, unixPathTooLong } from '../internet/address.js';
 import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from '../internet/defaults.js';
 import {
   AddressInUseError,
+  CannotListenError,
+  ConnectError,
   ConnectionAborted,
   ConnectionDone,
   ConnectionRefusedError,
@@ -391,6 +393,10 @@ export class MemoryReactor extends Clock implements IReactor {
     factory: IProtocolFactory,
     options: UNIXListenOptions = {},
   ): Promise<IListeningPort> {
+    const tooLong = unixPathTooLong(path);
+    if (tooLong !== undefined) {
+      throw new CannotListenError(`cannot listen: ${tooLong}`, { address: path });
+    }
     if (this.unixServers.some((p) => p.listening && p.getHost().host === path)) {
       throw new AddressInUseError('cannot listen: socket in use (a server answers on it)', {
         address: path,
@@ -484,6 +490,11 @@ export class MemoryReactor extends Clock implements IReactor {
   #complete(connector: MemoryConnector): boolean {
     const destination = connector.getDestination();
     const unix = connector.kind === 'unix';
+    const tooLong = unix ? unixPathTooLong(destination.host) : undefined;
+    if (tooLong !== undefined) {
+      connector.fail(new ConnectError(tooLong, { address: connector.address }));
+      return true;
+    }
     const servers = this.#servers(connector.kind);
     const port = servers.find(
       (p) =>

@@ -149,6 +149,10 @@ describe('the client against servers that break the handshake', () => {
     const port = await rawServer((raw) => raw.end(POEM));
     const error = onlyError(await fetchOnce(port, { timeouts: { connectSeconds: 30 } }));
     expect(error.code).toBe('ERR_TLS_HANDSHAKE');
+    // In plain words on one line, not OpenSSL's error line with its source file.
+    expect(error.message).toMatch(
+      /^tls:127\.0\.0\.1:\d+: TLS handshake failed: wrong version number \(not a TLS server\?\)$/,
+    );
   });
 
   it('fails at the connect timeout on a server that accepts and never answers the handshake', async () => {
@@ -173,6 +177,7 @@ describe('the client against servers that break the handshake', () => {
     );
     const error = onlyError(await fetchOnce(port));
     expect(error.code).toBe('ERR_TLS_HANDSHAKE');
+    expect(error.message).toMatch(/: TLS handshake failed: [a-z0-9 ]+( \(not a TLS server\?\))?$/);
   });
 });
 

@@ -122,6 +122,22 @@ describe('get-poetry and poetry-server on a UNIX socket', () => {
     expect(Buffer.compare(result.data, ODE_BYTES)).toBe(0);
   });
 
+  it('refuses a socket path too long for a socket address: one line naming it, status 1, no file made', async () => {
+    const path = join(dir, `${'p'.repeat(140)}.sock`);
+    const server = await runServer(['--unix', path, ODE]);
+    expect(server.code).toBe(1);
+    expect(server.stdout).toBe('');
+    expect(stderrLines(server.stderr)).toEqual([
+      expect.stringMatching(
+        /^poetry-server: .*\.sock: cannot listen: socket path too long: \d+ bytes/,
+      ),
+    ]);
+    const client = await runCli('get-poetry', [`unix:${path}`]);
+    expect(client.status).toBe(1);
+    expect(client.stderr).toContain(`unix:${path}: socket path too long`);
+    expect(await readdir(dir)).not.toContainEqual(expect.stringMatching(/^ppp/));
+  });
+
   it('replaces a stale socket file that nothing answers on', async () => {
     const path = socketPath();
     const first = await startServing(['--unix', path, ODE]);

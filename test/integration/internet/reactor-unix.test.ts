@@ -4,14 +4,16 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UNIX_PATH_MAX_BYTES } from '../../../src/internet/address.js';
 import {
   AddressInUseError,
   CannotListenError,
+  ConnectError,
   ConnectionDone,
   ConnectionLost,
   ConnectionRefusedError,
@@ -60,6 +62,17 @@ async function staleSocketFile(path: string): Promise<void> {
   expect(existsSync(path)).toBe(true);
 }
 
+/**
+ * A path in `dir` longer than a socket address holds here, and the paths Node could cut it to:
+ * the documented limit (107 bytes on Linux), and the whole of Linux's sun_path (108), which
+ * Node 20 fills.
+ */
+function tooLongPath(): { path: string; cuts: string[] } {
+  const path = join(dir, `${'p'.repeat(Math.max(0, 130 - dir.length))}.sock`);
+  const cut = (bytes: number) => Buffer.from(path).subarray(0, bytes).toString();
+  return { path, cuts: [cut(UNIX_PATH_MAX_BYTES), cut(UNIX_PATH_MAX_BYTES + 1)] };
+}
+
 describe('connectUNIX', () => {
   it('fetches from a UNIX port, whose address is its path and port 0', async () => {
     const path = join(dir, 'poems.sock');
@@ -89,6 +102,25 @@ describe('connectUNIX', () => {
     const { reason } = await fetchUNIX(path);
     expect(reason).toBeInstanceOf(ConnectionRefusedError);
     expect(reason).toMatchObject({ address: path, cause: { code: 'ECONNREFUSED' } });
+  });
+
+  it('reports a ConnectError naming the path, and reaches nothing, when the path is too long for a socket address', async () => {
+    const { path, cuts } = tooLongPath();
+    // What a path cut short would reach instead.
+    let accepted = 0;
+    for (const cut of cuts) {
+      const other = net.createServer((socket) => socket.end('not this one'));
+      servers.push(other);
+      other.listen(cut);
+      await once(other, 'listening');
+      other.on('connection', () => accepted++);
+    }
+    const { kind, reason } = await fetchUNIX(path);
+    expect(kind).toBe('failed');
+    expect(reason).toBeInstanceOf(ConnectError);
+    expect(reason).toMatchObject({ code: 'ERR_CONNECT', address: path });
+    expect(String((reason as Error).message)).toMatch(/path too long/);
+    expect(accepted).toBe(0);
   });
 
   it('names the connection with the caller’s address label', async () => {
@@ -132,6 +164,28 @@ describe('listenUNIX', () => {
     await expect(attempt).rejects.toBeInstanceOf(CannotListenError);
     await expect(attempt).rejects.not.toBeInstanceOf(AddressInUseError);
     expect(existsSync(path)).toBe(true);
+  });
+
+  it('rejects with CannotListenError, and makes no file, when the path is too long for a socket address', async () => {
+    const { path } = tooLongPath();
+    const attempt = reactor.listenUNIX(path, greeting(POEM));
+    await expect(attempt).rejects.toBeInstanceOf(CannotListenError);
+    await expect(attempt).rejects.toMatchObject({
+      code: 'ERR_CANNOT_LISTEN',
+      address: path,
+      message: expect.stringMatching(/path too long/),
+    });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('rejects with CannotListenError saying the directory is missing, not that permission is denied', async () => {
+    const path = join(dir, 'missing', 'poems.sock');
+    const attempt = reactor.listenUNIX(path, greeting(POEM));
+    await expect(attempt).rejects.toBeInstanceOf(CannotListenError);
+    await expect(attempt).rejects.toMatchObject({
+      address: path,
+      message: expect.stringMatching(/no such directory/),
+    });
   });
 
   it('removes the socket file when the port stops listening, and when the reactor stops', async () => {

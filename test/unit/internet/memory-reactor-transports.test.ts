@@ -2,8 +2,11 @@
 // memory, and the failures they stand in for.
 
 import { describe, expect, it } from 'vitest';
+import { UNIX_PATH_MAX_BYTES } from '../../../src/internet/address.js';
 import {
   AddressInUseError,
+  CannotListenError,
+  ConnectError,
   ConnectionDone,
   ConnectionRefusedError,
   ConnectTimeoutError,
@@ -143,6 +146,24 @@ describe('MemoryReactor over UNIX sockets', () => {
     });
     await first.stopListening();
     await expect(reactor.listenUNIX('/run/poems.sock', greeter(''))).resolves.toBeDefined();
+  });
+
+  it('refuses a path too long for a socket address, as the real reactor does: listen and connect both fail, naming it', async () => {
+    const reactor = new MemoryReactor();
+    const path = `/run/${'p'.repeat(UNIX_PATH_MAX_BYTES)}.sock`;
+    const attempt = reactor.listenUNIX(path, greeter('never'));
+    await expect(attempt).rejects.toBeInstanceOf(CannotListenError);
+    await expect(attempt).rejects.toMatchObject({
+      address: path,
+      message: expect.stringMatching(/path too long/),
+    });
+    const reader = new Reader();
+    reactor.connectUNIX(path, reader);
+    reactor.flush();
+    expect(reader.reason).toBeInstanceOf(ConnectError);
+    expect(reader.reason).not.toBeInstanceOf(ConnectionRefusedError);
+    expect(reader.reason).toMatchObject({ code: 'ERR_CONNECT', address: path });
+    expect(reader.reason!.message).toMatch(/path too long/);
   });
 
   it('gives up UNIX and TLS attempts and stops their ports on stop()', async () => {
