@@ -1,7 +1,6 @@
 // Writing a run's timeline to the file a user named, for get-poetry --timeline and the demo, and
 // reading back the runs a timeline file keeps, for get-poetry --timeline-append.
 
-import { constants as bufferConstants } from 'node:buffer';
 import { constants } from 'node:fs';
 import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -26,6 +25,12 @@ export async function checkWritable(path: string): Promise<void> {
 }
 
 /**
+ * Past this, a file is refused unread: longer than any timeline that keeps its runs, and short
+ * of the longest string of every runtime (Node's is just under 512 MiB, Bun's longer).
+ */
+export const LONGEST_TIMELINE_BYTES = 500 * 2 ** 20;
+
+/**
  * The runs the timeline file at `path` keeps, to draw a new run below them; none when there is
  * no such file yet. Throws an Error naming the file and the reason when it cannot be read, is
  * not a timeline, or its folder cannot be written to: all before anything is fetched.
@@ -41,9 +46,8 @@ export async function readTimelineFile(path: string): Promise<TimelineRun[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw unreadable(error);
   }
-  // Refused by its size, rather than by V8's "Invalid string length" once read whole: no
-  // timeline that keeps its runs comes near the longest string.
-  if (size > bufferConstants.MAX_STRING_LENGTH) {
+  // Refused by its size, rather than by "Invalid string length" once read whole.
+  if (size > LONGEST_TIMELINE_BYTES) {
     const mebibytes = Math.round(size / 2 ** 20);
     throw new Error(`cannot add a run to ${path}: at ${mebibytes} MiB it cannot be a timeline`);
   }

@@ -405,8 +405,14 @@ export class TCPTransport implements ITransport, OwnedResource {
       // loseConnection would do once the probe came back, minus the wait (nothing is left to
       // read, so there is nothing to linger for either).
       this.#disconnecting = true;
-      under?.write(NOTHING);
-      socket.end(NOTHING);
+      if (under === undefined) {
+        socket.end(NOTHING);
+      } else {
+        // TLS writes nothing for nothing, so nothing is asked of it (Deno's TLS even fails such
+        // a write, with EPERM, once the peer's close_notify has come).
+        under.write(NOTHING);
+        socket.end();
+      }
       return;
     }
     (under ?? socket).write(NOTHING, (error) => {

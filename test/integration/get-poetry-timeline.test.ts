@@ -1,9 +1,9 @@
 // get-poetry --timeline as a user runs it: the file it writes, and the files it refuses.
 
-import { constants as bufferConstants } from 'node:buffer';
 import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LONGEST_TIMELINE_BYTES } from '../../src/cli/timeline-file.js';
 import { closeAllPeers, refusedPort, startPoetryPeer } from '../helpers/peers.js';
 import { killRunningClis, runCli } from '../helpers/run-cli.js';
 import { removeScratchDirs, scratchDir } from '../helpers/scratch.js';
@@ -154,7 +154,7 @@ describe('get-poetry --timeline', () => {
     const file = join(dir, 'huge.html');
     // Sparse: it takes no room on disk, and is never read.
     await writeFile(file, '');
-    await truncate(file, bufferConstants.MAX_STRING_LENGTH + 1);
+    await truncate(file, LONGEST_TIMELINE_BYTES + 1);
     const { status, stderr } = await runCli('get-poetry', [
       '--timeline-append',
       file,
