@@ -196,10 +196,12 @@ function resetUnderTLS(socket: net.Socket): void {
 }
 
 function resetRaw(raw: net.Socket, socket: net.Socket): void {
-  // Once the TLS socket has ended its writing, its shutdown of the TCP socket may have been
-  // issued, and libuv refuses a reset after that (the handle would then never close): close
-  // plainly instead.
-  if (!raw.destroyed && !socket.writableFinished) raw.resetAndDestroy();
+  // Once the TLS socket has been ended and has handed all its writes down, its shutdown of the
+  // TCP socket may have been issued (it is, even while a reader that reads nothing holds the
+  // bytes before it), and libuv refuses a reset after that: the TCP handle would never close,
+  // nor the TLS socket over it. Close plainly then; what was written is in the kernel already.
+  const shutDown = socket.writableFinished || (socket.writableEnded && socket.writableLength === 0);
+  if (!raw.destroyed && !shutDown) raw.resetAndDestroy();
   socket.destroy();
 }
 

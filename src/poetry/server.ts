@@ -136,6 +136,11 @@ export class PoetryServerProtocol extends Protocol implements IPushProducer, Pac
     this.connectedAt = this.#startSeconds = factory.reactor.seconds();
     this.#cursor = factory.source.openCursor(factory.blockBytes, factory.numBytes);
     factory.readerConnected(this);
+    const refusal = factory.refusal;
+    if (refusal !== undefined) {
+      this.cut(refusal);
+      return;
+    }
     this.transport!.registerProducer(this);
     this.#send();
   }
@@ -367,6 +372,11 @@ export class PoetryServerFactory extends ServerFactory<PoetryServerProtocol> {
   /** Connections closed on arrival because `maxConnections` readers were connected. */
   dropped = 0;
   readonly #readers = new Set<PoetryServerProtocol>();
+  /**
+   * Why readers are no longer served, once the server stops: a reader that connects after
+   * that (a TLS handshake that was finishing as the port stopped) is cut as it connects.
+   */
+  #refusing: string | undefined = undefined;
   #idleWaiters: (() => void)[] = [];
   #watchdog: IDelayedCall | undefined = undefined;
   #dropReport: IDelayedCall | undefined = undefined;
@@ -473,6 +483,16 @@ export class PoetryServerFactory extends ServerFactory<PoetryServerProtocol> {
     for (const reader of this.#readers) reader.cut(why);
   }
 
+  /** Cuts every reader that connects from now on, as it connects; `why` goes in its log line. */
+  refuseNewReaders(why: string): void {
+    this.#refusing = why;
+  }
+
+  /** Why a reader connecting now is cut at once (see `refuseNewReaders`); undefined to serve it. */
+  get refusal(): string | undefined {
+    return this.#refusing;
+  }
+
   /** Resolves when no reader is connected. */
   whenIdle(): Promise<void> {
     if (this.#readers.size === 0) return Promise.resolve();
@@ -561,6 +581,7 @@ export class PoetryServer {
     const { factory } = this;
     const { logger, reactor } = factory;
     await this.port.stopListening();
+    factory.refuseNewReaders('connected after the server stopped');
     // Readers with the whole poem whose close is under way are waited for, not announced.
     const inFlight = factory.readersStillReading;
     if (inFlight === 0 && factory.readers === 0) {

@@ -580,6 +580,21 @@ describe('PoetryServer.shutdown', () => {
     expect((reactor.tcpServers[0] as MemoryPort).listening).toBe(false);
   });
 
+  it('cuts at once a reader that connects after it stopped listening (a TLS handshake finishing late)', async () => {
+    const reactor = new MemoryReactor();
+    const server = await servePoetry(reactor, new BufferPoemSource(binaryPoem(100)), {
+      delay: 1,
+    });
+    const port = reactor.tcpServers[0] as MemoryPort;
+    const stopped = server.shutdown(0);
+    await Promise.resolve();
+    const late = port.accept();
+    expect(late.transport.aborted).toBe(true);
+    expect(late.transport.written).toEqual([]);
+    late.protocol.connectionLost(new ConnectionLost('cut'));
+    await stopped;
+  });
+
   it('cuts every reader at once on cutNow', async () => {
     const reactor = new MemoryReactor();
     const server = await servePoetry(reactor, new BufferPoemSource(binaryPoem(100)), {
