@@ -106,6 +106,11 @@ export interface LoopbackOptions {
   reportError?: ErrorReporter;
   /** Told after a side's protocol got its `connectionLost`: for reactors built on the pair. */
   onLost?: (side: 'client' | 'server', reason: Error) => void;
+  /**
+   * False for a transport that cannot reset, as a UNIX socket: the peer of an abort then gets
+   * the end of the stream, as from `loseConnection`, with anything unsent dropped. Default true.
+   */
+  resets?: boolean;
 }
 
 /**
@@ -116,7 +121,8 @@ export interface LoopbackOptions {
  * Close rules, matching the TCP transport: when a side's `loseConnection` has flushed, the peer
  * gets `readConnectionLost` if it defines one (and stays open for writing until it closes too),
  * otherwise both get `connectionLost(ConnectionDone)`. `abortConnection` gives the aborting side
- * `ConnectionAborted` and the peer `ConnectionLost`, with anything unsent dropped. Writes made
+ * `ConnectionAborted` and the peer `ConnectionLost` (the end of the stream where the pair cannot
+ * reset: see `resets`), with anything unsent dropped. Writes made
  * after `loseConnection` are dropped. A producer registered on a side is paused once
  * `LOOPBACK_HIGH_WATER_MARK` bytes are unsent (a peer that paused reading takes none), resumed
  * once all have been taken, and stopped before its side's `connectionLost`.
@@ -127,6 +133,7 @@ export class LoopbackPair {
   readonly #chunkSize: number;
   readonly #reportError: ErrorReporter | undefined;
   readonly #onLost: LoopbackOptions['onLost'];
+  readonly #resets: boolean;
 
   constructor(server: IProtocol, client: IProtocol, options: LoopbackOptions = {}) {
     const clientAddress = options.clientAddress ?? { host: '127.0.0.1', port: 54321 };
@@ -134,6 +141,7 @@ export class LoopbackPair {
     this.#chunkSize = options.chunkSize ?? Number.POSITIVE_INFINITY;
     this.#reportError = options.reportError;
     this.#onLost = options.onLost;
+    this.#resets = options.resets ?? true;
     this.#server = new Side('server', server, serverAddress, clientAddress, undefined);
     this.#client = new Side(
       'client',
@@ -172,12 +180,9 @@ export class LoopbackPair {
     if (transport.aborted) {
       this.#lose(from, new ConnectionAborted('connection aborted'));
       // A side that aborted too (both ends closed by a stopping reactor) hears its own abort.
-      this.#lose(
-        to,
-        to.transport.aborted
-          ? new ConnectionAborted('connection aborted')
-          : new ConnectionLost('connection reset by peer'),
-      );
+      if (to.transport.aborted) this.#lose(to, new ConnectionAborted('connection aborted'));
+      else if (this.#resets) this.#lose(to, new ConnectionLost('connection reset by peer'));
+      else this.#endOfStream(to);
       return true;
     }
     // A paused reader gets neither data nor the close, as a paused socket emits neither.
@@ -187,17 +192,23 @@ export class LoopbackPair {
       return true;
     }
     if (transport.disconnecting && !to.readClosed) {
-      to.readClosed = true;
       this.#lose(from, new ConnectionDone('connection closed cleanly'));
-      const protocol = to.protocol;
-      if (protocol.readConnectionLost !== undefined && !to.transport.lost) {
-        this.#call(to, 'readConnectionLost', () => protocol.readConnectionLost!());
-      } else {
-        this.#lose(to, new ConnectionDone('connection closed cleanly'));
-      }
+      this.#endOfStream(to);
       return true;
     }
     return false;
+  }
+
+  /** `to` has read the peer's last byte: a half-close if its protocol takes one, else the close. */
+  #endOfStream(to: Side): void {
+    if (to.readClosed) return;
+    to.readClosed = true;
+    const protocol = to.protocol;
+    if (protocol.readConnectionLost !== undefined && !to.transport.lost) {
+      this.#call(to, 'readConnectionLost', () => protocol.readConnectionLost!());
+    } else {
+      this.#lose(to, new ConnectionDone('connection closed cleanly'));
+    }
   }
 
   /** Hands `to` the next piece of what `from` wrote, and resumes `from`'s producer once drained. */

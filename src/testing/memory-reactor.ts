@@ -165,6 +165,8 @@ export class MemoryConnector implements IConnector {
         ? {}
         : { clientReadBuffer: this.readBuffer }),
       reportError: this.#report,
+      // As a real UNIX socket, which cannot reset: the peer of an abort reads the end of stream.
+      resets: this.kind !== 'unix',
       onLost: (side, reason) => {
         if (side === 'client') this.#pairLost(reason);
       },

@@ -32,6 +32,7 @@ function memory(kind: Kind): ContractImplementation {
           limits: {
             pendingAttempt:
               'as a real UNIX socket, an attempt is answered at once (connected or refused)',
+            noReset: 'as a real UNIX socket, it cannot reset: the peer of an abort reads the end',
           },
         }
       : kind === 'tls'

@@ -8,6 +8,7 @@ import {
   CannotListenError,
   ConnectError,
   ConnectionDone,
+  ConnectionLost,
   ConnectionRefusedError,
   ConnectTimeoutError,
 } from '../../../src/internet/errors.js';
@@ -124,6 +125,32 @@ describe('MemoryReactor over UNIX sockets', () => {
     expect(reader.made!.getPeer()).toEqual({ host: '/run/poems.sock', port: 0 });
     expect(reader.made!.getHost()).toEqual({ host: '', port: 0 });
     expect(reader.reason).toBeInstanceOf(ConnectionDone);
+  });
+
+  it('gives the peer of an abort the end of the stream, as a UNIX socket cannot reset (TCP: ConnectionLost)', async () => {
+    const cutter = (): ServerFactory => {
+      const factory = new ServerFactory();
+      factory.protocol = class extends Protocol {
+        override connectionMade(): void {
+          this.transport!.write('half a po');
+          this.transport!.abortConnection();
+        }
+      };
+      return factory;
+    };
+    const reactor = new MemoryReactor();
+    await reactor.listenUNIX('/run/poems.sock', cutter());
+    const tcp = await reactor.listenTCP(0, cutter());
+    const overUnix = new Reader();
+    const overTcp = new Reader();
+    reactor.connectUNIX('/run/poems.sock', overUnix);
+    reactor.connectTCP('127.0.0.1', tcp.getHost().port, overTcp);
+    reactor.flush();
+    expect(overUnix.reason).toBeInstanceOf(ConnectionDone);
+    expect(overTcp.reason).toBeInstanceOf(ConnectionLost);
+    expect(overTcp.reason).not.toBeInstanceOf(ConnectionDone);
+    // What the aborting side had not sent yet is dropped either way.
+    expect([overUnix.text, overTcp.text]).toEqual(['', '']);
   });
 
   it('refuses at once, naming the path, where nothing listens: a UNIX attempt never waits', async () => {
