@@ -5,9 +5,8 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { describeSystemError } from '../internet/errors.js';
+import { pemCertificates } from '../internet/tls.js';
 import { UsageError } from './command.js';
-
-const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 /** A server's certificate (with any chain after it) and its private key, as PEM text. */
 export interface ServerCredentials {
@@ -91,7 +90,7 @@ function certificatesIn(
   path: string,
   option: string,
 ): { pem: string; certificate: X509Certificate }[] {
-  const blocks = text.match(CERTIFICATE_BLOCK) ?? [];
+  const blocks = pemCertificates(text);
   if (blocks.length === 0) {
     throw new UsageError(
       `${option} ${path}: no PEM certificate in it (-----BEGIN CERTIFICATE-----)`,

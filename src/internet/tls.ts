@@ -145,12 +145,17 @@ function newClientContext(text: string): tls.SecureContext {
   return context;
 }
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/** The PEM certificate blocks of `text`, in order (a CA bundle may hold several); maybe none. */
+export function pemCertificates(text: string): string[] {
+  return text.match(PEM_CERTIFICATE) ?? [];
+}
 
 /** Throws TLSConfigError unless `text` holds PEM certificates, every one of them readable. */
 function checkCertificates(text: string, what: string): void {
-  const blocks = text.match(PEM_CERTIFICATE);
-  if (blocks === null) throw new TLSConfigError(`${what} holds no PEM certificate`);
+  const blocks = pemCertificates(text);
+  if (blocks.length === 0) throw new TLSConfigError(`${what} holds no PEM certificate`);
   for (const block of blocks) {
     try {
       new X509Certificate(block);
