@@ -232,6 +232,7 @@ export function tlsClientKind(options: TLSConnectOptions): ClientSocketKind {
         host: socketOptions.host,
         secureContext,
         rejectUnauthorized,
+        checkServerIdentity,
         ...(net.isIP(name) === 0 ? { servername: name } : {}),
       });
       socket[kRaw] = raw;
@@ -248,6 +249,24 @@ export function tlsClientKind(options: TLSConnectOptions): ClientSocketKind {
     resetSocket: resetUnderTLS,
     underlying: underlyingTCP,
   };
+}
+
+/**
+ * tls.checkServerIdentity, but an IPv6 literal is first looked for among the certificate's IP
+ * addresses by the certificate itself (X509Certificate.checkIP). Some Node releases (22.23 for
+ * one, and 24.17 to 24.18: nodejs/node#64144) never match an IPv6 host against an IP address
+ * the certificate holds, and would refuse every such server as "for another host". Only a match is
+ * taken from checkIP; anything else is Node's to decide, as is every name and IPv4 host.
+ */
+function checkServerIdentity(host: string, cert: tls.PeerCertificate): Error | undefined {
+  if (net.isIPv6(host) && cert.raw !== undefined) {
+    try {
+      if (new X509Certificate(cert.raw).checkIP(host) !== undefined) return undefined;
+    } catch {
+      // A runtime without checkIP, or a certificate it cannot read: Node's check says why.
+    }
+  }
+  return tls.checkServerIdentity(host, cert);
 }
 
 /** A TLS server's TCP connections still handshaking, by peer, on each of them. */

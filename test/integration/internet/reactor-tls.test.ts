@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { formatAddress } from '../../../src/internet/address.js';
 import {
   CertificateError,
   CertificateHostMismatchError,
@@ -153,15 +154,20 @@ describe('a TLS client', () => {
     });
   });
 
-  it('refuses a certificate for another host, by name and by IP address', async () => {
+  it('refuses a certificate for another host, by name and by IPv4 and IPv6 address', async () => {
     newReactor();
-    const port = await poetryPort(certs.otherName);
-    for (const host of ['localhost', '127.0.0.1']) {
+    const v4 = await poetryPort(certs.otherName);
+    const v6 = await poetryPort(certs.otherName, '::1');
+    for (const [host, port] of [
+      ['localhost', v4],
+      ['127.0.0.1', v4],
+      ['::1', v6],
+    ] as const) {
       const { reason } = await fetchTLS(host, port, { ca: certs.ca });
       expect(reason).toBeInstanceOf(CertificateHostMismatchError);
       expect(reason).toMatchObject({
         code: 'ERR_TLS_CERT_HOST_MISMATCH',
-        address: `${host}:${port}`,
+        address: formatAddress(host, port),
         cause: { code: 'ERR_TLS_CERT_ALTNAME_INVALID' },
       });
     }
