@@ -28,7 +28,9 @@ export default defineConfig({
     // CI (.ci/run) sums these reports into one closing "tests: N passed, N failed" line.
     ...(process.env.POETRY_TEST_REPORT_DIR && {
       reporters: ['default', 'json'],
-      outputFile: { json: join(process.env.POETRY_TEST_REPORT_DIR, `vitest-${process.pid}.json`) },
+      outputFile: {
+        json: join(process.env.POETRY_TEST_REPORT_DIR, `vitest-${process.pid}-${Date.now()}.json`),
+      },
     }),
   },
 });

@@ -258,7 +258,7 @@ export function tlsClientKind(options: TLSConnectOptions): ClientSocketKind {
  * the certificate holds, and would refuse every such server as "for another host". Only a match is
  * taken from checkIP; anything else is Node's to decide, as is every name and IPv4 host.
  */
-function checkServerIdentity(host: string, cert: tls.PeerCertificate): Error | undefined {
+export function checkServerIdentity(host: string, cert: tls.PeerCertificate): Error | undefined {
   if (net.isIPv6(host) && cert.raw !== undefined) {
     try {
       if (new X509Certificate(cert.raw).checkIP(host) !== undefined) return undefined;

@@ -73,6 +73,11 @@ class Side {
   readClosed = false;
   /** Where this side's reads land, if it was given a buffer to read into. */
   readonly readBuffer: Uint8Array | undefined;
+  /**
+   * After an abort without a reset: how many more of the bytes this side wrote reach the peer,
+   * as the kernel delivers what it holds already (`LOOPBACK_HIGH_WATER_MARK`, a socket buffer).
+   */
+  inKernel: number | undefined = undefined;
 
   constructor(
     name: 'client' | 'server',
@@ -108,7 +113,9 @@ export interface LoopbackOptions {
   onLost?: (side: 'client' | 'server', reason: Error) => void;
   /**
    * False for a transport that cannot reset, as a UNIX socket: the peer of an abort then gets
-   * the end of the stream, as from `loseConnection`, with anything unsent dropped. Default true.
+   * the first `LOOPBACK_HIGH_WATER_MARK` bytes the aborting side had not sent yet (what a
+   * kernel would hold already; the rest is dropped) and the end of the stream, as after
+   * `loseConnection`; the aborting side hears ConnectionAborted at once. Default true.
    */
   resets?: boolean;
 }
@@ -121,8 +128,9 @@ export interface LoopbackOptions {
  * Close rules, matching the TCP transport: when a side's `loseConnection` has flushed, the peer
  * gets `readConnectionLost` if it defines one (and stays open for writing until it closes too),
  * otherwise both get `connectionLost(ConnectionDone)`. `abortConnection` gives the aborting side
- * `ConnectionAborted` and the peer `ConnectionLost` (the end of the stream where the pair cannot
- * reset: see `resets`), with anything unsent dropped. Writes made
+ * `ConnectionAborted` and the peer `ConnectionLost`, with anything unsent dropped (where the pair
+ * cannot reset, the peer gets what a kernel would hold and the end of the stream: see
+ * `resets`). Writes made
  * after `loseConnection` are dropped. A producer registered on a side is paused once
  * `LOOPBACK_HIGH_WATER_MARK` bytes are unsent (a peer that paused reading takes none), resumed
  * once all have been taken, and stopped before its side's `connectionLost`.
@@ -176,18 +184,22 @@ export class LoopbackPair {
   /** Delivers one pending thing from `from` to `to`; returns true if there was one. */
   #step(from: Side, to: Side): boolean {
     const transport = from.transport;
-    if (transport.lost) return false;
-    if (transport.aborted) {
+    // Without a reset, what an aborted side wrote first is on its way still, then its end.
+    if (transport.lost && !(transport.aborted && !this.#resets)) return false;
+    if (transport.aborted && !transport.lost) {
       this.#lose(from, new ConnectionAborted('connection aborted'));
       // A side that aborted too (both ends closed by a stopping reactor) hears its own abort.
       if (to.transport.aborted) this.#lose(to, new ConnectionAborted('connection aborted'));
       else if (this.#resets) this.#lose(to, new ConnectionLost('connection reset by peer'));
-      else this.#endOfStream(to);
+      else from.inKernel = LOOPBACK_HIGH_WATER_MARK;
       return true;
     }
     // A paused reader gets neither data nor the close, as a paused socket emits neither.
     if (to.transport.producerState === 'paused' && !to.transport.lost) return false;
-    if (transport.sent < Math.min(transport.written.length, transport.deliverable)) {
+    if (
+      transport.sent < Math.min(transport.written.length, transport.deliverable) &&
+      from.inKernel !== 0
+    ) {
       this.#deliverPiece(from, to);
       return true;
     }
@@ -215,8 +227,13 @@ export class LoopbackPair {
   #deliverPiece(from: Side, to: Side): void {
     const transport = from.transport;
     const data = transport.written[transport.sent]!;
-    const limit = Math.min(this.#chunkSize, to.readBuffer?.length ?? Number.POSITIVE_INFINITY);
+    const limit = Math.min(
+      this.#chunkSize,
+      to.readBuffer?.length ?? Number.POSITIVE_INFINITY,
+      from.inKernel ?? Number.POSITIVE_INFINITY,
+    );
     const piece = data.subarray(transport.sentOffset, transport.sentOffset + limit);
+    if (from.inKernel !== undefined) from.inKernel -= piece.length;
     transport.sentOffset += piece.length;
     if (transport.sentOffset >= data.length) {
       transport.sent++;

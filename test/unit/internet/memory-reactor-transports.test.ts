@@ -14,6 +14,7 @@ import {
 } from '../../../src/internet/errors.js';
 import type { IConnector, ITransport } from '../../../src/internet/interfaces.js';
 import { ClientFactory, Protocol, ServerFactory } from '../../../src/internet/protocol.js';
+import { LOOPBACK_HIGH_WATER_MARK } from '../../../src/testing/loopback.js';
 import { MemoryReactor } from '../../../src/testing/memory-reactor.js';
 
 const IDENTITY = { cert: 'a certificate', key: 'a key' };
@@ -22,11 +23,14 @@ class Reader extends ClientFactory {
   text = '';
   reason: Error | undefined;
   made: ITransport | undefined;
+  /** Pause reading as soon as connected. */
+  pauseOnMade = false;
   override buildProtocol(): Protocol {
     const factory = this;
     return new (class extends Protocol {
       override connectionMade(): void {
         factory.made = this.transport;
+        if (factory.pauseOnMade) this.transport!.pauseProducing();
       }
       override dataReceived(data: Buffer): void {
         factory.text += data.toString();
@@ -39,6 +43,18 @@ class Reader extends ClientFactory {
   override clientConnectionLost(_c: IConnector, reason: Error): void {
     this.reason = reason;
   }
+}
+
+/** A server that writes `text` and aborts its connection at once. */
+function cutter(text: string): ServerFactory {
+  const factory = new ServerFactory();
+  factory.protocol = class extends Protocol {
+    override connectionMade(): void {
+      this.transport!.write(text);
+      this.transport!.abortConnection();
+    }
+  };
+  return factory;
 }
 
 function greeter(text: string): ServerFactory {
@@ -127,30 +143,45 @@ describe('MemoryReactor over UNIX sockets', () => {
     expect(reader.reason).toBeInstanceOf(ConnectionDone);
   });
 
-  it('gives the peer of an abort the end of the stream, as a UNIX socket cannot reset (TCP: ConnectionLost)', async () => {
-    const cutter = (): ServerFactory => {
-      const factory = new ServerFactory();
-      factory.protocol = class extends Protocol {
-        override connectionMade(): void {
-          this.transport!.write('half a po');
-          this.transport!.abortConnection();
-        }
-      };
-      return factory;
-    };
+  it('gives the peer of an abort what was written and the end of the stream, as a UNIX socket cannot reset (TCP: ConnectionLost, nothing)', async () => {
     const reactor = new MemoryReactor();
-    await reactor.listenUNIX('/run/poems.sock', cutter());
-    const tcp = await reactor.listenTCP(0, cutter());
+    await reactor.listenUNIX('/run/poems.sock', cutter('half a po'));
+    const tcp = await reactor.listenTCP(0, cutter('half a po'));
     const overUnix = new Reader();
     const overTcp = new Reader();
     reactor.connectUNIX('/run/poems.sock', overUnix);
     reactor.connectTCP('127.0.0.1', tcp.getHost().port, overTcp);
     reactor.flush();
     expect(overUnix.reason).toBeInstanceOf(ConnectionDone);
+    expect(overUnix.text).toBe('half a po');
     expect(overTcp.reason).toBeInstanceOf(ConnectionLost);
     expect(overTcp.reason).not.toBeInstanceOf(ConnectionDone);
-    // What the aborting side had not sent yet is dropped either way.
-    expect([overUnix.text, overTcp.text]).toEqual(['', '']);
+    expect(overTcp.text).toBe('');
+  });
+
+  it('holds what an abort left, and its end, for a UNIX reader that paused until it resumes', async () => {
+    const reactor = new MemoryReactor();
+    await reactor.listenUNIX('/run/poems.sock', cutter('half a po'));
+    const reader = new Reader();
+    reader.pauseOnMade = true;
+    reactor.connectUNIX('/run/poems.sock', reader);
+    reactor.flush();
+    expect([reader.text, reader.reason]).toEqual(['', undefined]);
+    reader.made!.resumeProducing();
+    reactor.flush();
+    expect(reader.text).toBe('half a po');
+    expect(reader.reason).toBeInstanceOf(ConnectionDone);
+  });
+
+  it('drops past a socket buffer of what an abort left unsent over UNIX', async () => {
+    const reactor = new MemoryReactor();
+    const much = 'x'.repeat(LOOPBACK_HIGH_WATER_MARK * 4);
+    await reactor.listenUNIX('/run/poems.sock', cutter(much));
+    const reader = new Reader();
+    reactor.connectUNIX('/run/poems.sock', reader);
+    reactor.flush();
+    expect(reader.text.length).toBe(LOOPBACK_HIGH_WATER_MARK);
+    expect(reader.reason).toBeInstanceOf(ConnectionDone);
   });
 
   it('refuses at once, naming the path, where nothing listens: a UNIX attempt never waits', async () => {
