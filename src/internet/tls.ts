@@ -253,8 +253,8 @@ export function tlsClientKind(options: TLSConnectOptions): ClientSocketKind {
 
 /**
  * tls.checkServerIdentity, but an IPv6 literal is first looked for among the certificate's IP
- * addresses by the certificate itself (X509Certificate.checkIP). Some Node releases (22.23 for
- * one, and 24.17 to 24.18: nodejs/node#64144) never match an IPv6 host against an IP address
+ * addresses by the certificate itself (X509Certificate.checkIP). Some Node releases (22.23,
+ * 24.17 and 24.18, 26.4: nodejs/node#64144) never match an IPv6 host against an IP address
  * the certificate holds, and would refuse every such server as "for another host". Only a match is
  * taken from checkIP; anything else is Node's to decide, as is every name and IPv4 host.
  */
