@@ -204,23 +204,17 @@ export class LoopbackPair {
       return true;
     }
     if (transport.disconnecting && !to.readClosed) {
+      to.readClosed = true;
       this.#lose(from, new ConnectionDone('connection closed cleanly'));
-      this.#endOfStream(to);
+      const protocol = to.protocol;
+      if (protocol.readConnectionLost !== undefined && !to.transport.lost) {
+        this.#call(to, 'readConnectionLost', () => protocol.readConnectionLost!());
+      } else {
+        this.#lose(to, new ConnectionDone('connection closed cleanly'));
+      }
       return true;
     }
     return false;
-  }
-
-  /** `to` has read the peer's last byte: a half-close if its protocol takes one, else the close. */
-  #endOfStream(to: Side): void {
-    if (to.readClosed) return;
-    to.readClosed = true;
-    const protocol = to.protocol;
-    if (protocol.readConnectionLost !== undefined && !to.transport.lost) {
-      this.#call(to, 'readConnectionLost', () => protocol.readConnectionLost!());
-    } else {
-      this.#lose(to, new ConnectionDone('connection closed cleanly'));
-    }
   }
 
   /** Hands `to` the next piece of what `from` wrote, and resumes `from`'s producer once drained. */
