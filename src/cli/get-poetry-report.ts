@@ -2,7 +2,7 @@
 
 import { UserCancelledError } from '../internet/errors.js';
 import type { Endpoint } from '../poetry/address.js';
-import { reasonOf } from '../poetry/errors.js';
+import { EmptyPoemError, IdleTimeoutError, reasonOf } from '../poetry/errors.js';
 import type { PoemResult } from '../poetry/fetch.js';
 import { type Colors, escapeControlCharacters, formatByteCount } from './terminal.js';
 
@@ -143,6 +143,8 @@ export class Tally {
   /** `  ADDRESS: reason` for each failure listed, escaped for a terminal. */
   readonly listed: string[] = [];
   readonly maxListed: number;
+  /** The first plain TCP address whose server never sent a byte (see `silentServer`). */
+  silent: string | undefined = undefined;
 
   constructor(maxListed = Number.POSITIVE_INFINITY) {
     this.maxListed = maxListed;
@@ -155,6 +157,9 @@ export class Tally {
       return;
     }
     this.failures++;
+    if (this.silent === undefined && silentServer(result.address, result.reason)) {
+      this.silent = result.address;
+    }
     if (this.listed.length < this.maxListed) {
       const where = escapeControlCharacters(result.address);
       this.listed.push(`  ${where}: ${escapeControlCharacters(describeFailure(result.reason))}`);
@@ -200,8 +205,29 @@ export function tallySummary(
     text += c.red(`${failures} failed:\n`);
     text += `${listed.join('\n')}\n`;
     if (failures > listed.length) text += `  and ${failures - listed.length} more\n`;
+    if (tally.silent !== undefined) text += tlsHint(tally.silent);
   }
   return failures === 0 ? c.green(text) : text;
+}
+
+/**
+ * True when the fetch from `address`, over plain TCP, failed without a byte from the server:
+ * it went quiet until the idle timeout, or closed without a word. That is how a TLS server
+ * answers a client that does not speak TLS: it waits for a handshake that never comes (ours,
+ * until its stall timeout).
+ */
+function silentServer(address: string, reason: Error): boolean {
+  if (/^(tls|unix):/i.test(address)) return false;
+  return (
+    reason instanceof EmptyPoemError ||
+    (reason instanceof IdleTimeoutError && reason.bytesReceived === 0)
+  );
+}
+
+/** One line after the failures: the silent server may speak TLS, and how to ask it. */
+function tlsHint(address: string): string {
+  const tls = `tls:${address.replace(/^tcp:/i, '')}`;
+  return `hint: ${escapeControlCharacters(address)} sent not a byte; a TLS server waits for its client to speak first: if it is one, fetch ${escapeControlCharacters(tls)}\n`;
 }
 
 function formatSeconds(seconds: number): string {

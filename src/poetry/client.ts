@@ -446,7 +446,12 @@ export class PoetryProtocol extends Protocol {
       this.#idleCall = this.#reactor.callLater(left, this.#onIdleTimer);
       return;
     }
-    this.#fail(new IdleTimeoutError(`no data for ${idle} s`, { address: this.#factory().address }));
+    this.#fail(
+      new IdleTimeoutError(`no data for ${idle} s`, {
+        address: this.#factory().address,
+        bytesReceived: this.#byteLength,
+      }),
+    );
   };
 
   #cancelIdleTimer(): void {

@@ -53,6 +53,13 @@ export class PoemSinkError extends PoemError {
 /** No byte arrived for the idle timeout, so the connection was aborted. */
 export class IdleTimeoutError extends TimeoutError {
   override readonly code: string = 'ERR_IDLE_TIMEOUT';
+  /** How many bytes had arrived before the silence: 0 when the server never said a word. */
+  readonly bytesReceived: number;
+
+  constructor(message: string, options: PoetryErrorOptions & { bytesReceived?: number } = {}) {
+    super(message, options);
+    this.bytesReceived = options.bytesReceived ?? 0;
+  }
 }
 
 /** The whole fetch, connecting included, took longer than the total timeout. */

@@ -86,6 +86,20 @@ describe('get-poetry and poetry-server over TLS', () => {
     expect(warnings).toEqual([expect.stringContaining('--insecure')]);
   });
 
+  it('says a silent plain TCP address may be a TLS server, and the tls: address it names works', async () => {
+    const server = await startTlsServer();
+    const plain = server.address.slice('tls:'.length);
+    const result = await runCli('get-poetry', ['--idle-timeout', '0.3', plain]);
+    expect(result.status).toBe(1);
+    expect(stderrLines(result.stderr).slice(-2)).toEqual([
+      `  ${plain}: no data for 0.3 s`,
+      `hint: ${plain} sent not a byte; a TLS server waits for its client to speak first: if it is one, fetch ${server.address}`,
+    ]);
+    const retried = await runCli('get-poetry', ['--ca', pem('ca.pem'), server.address]);
+    expect(retried.status).toBe(0);
+    expect(Buffer.compare(retried.stdout, ODE_BYTES)).toBe(0);
+  });
+
   it('takes a --ca bundle of several certificates', async () => {
     const server = await startTlsServer();
     const bundle = join(dir, 'bundle.pem');

@@ -18,7 +18,7 @@ import {
   PoetryNowError,
   UserCancelledError,
 } from '../../../src/internet/errors.js';
-import { EmptyPoemError } from '../../../src/poetry/errors.js';
+import { EmptyPoemError, IdleTimeoutError } from '../../../src/poetry/errors.js';
 import type { PoemResult } from '../../../src/poetry/fetch.js';
 import { Poem } from '../../../src/poetry/poem.js';
 
@@ -136,6 +136,42 @@ describe('summary', () => {
     expect(summary(results, 12, { colors: plain, interrupted: true })).toBe(
       'Got 0 poems (0 bytes) in 12.0 s.\nInterrupted.\n1 failed:\n  127.0.0.1:10000: cancelled\n',
     );
+  });
+
+  it('ends with a TLS hint when a plain TCP server sent not a byte, naming the first such one', () => {
+    const quiet = (address: string, bytesReceived = 0): PoemResult => ({
+      status: 'rejected',
+      index: 0,
+      address,
+      reason: new IdleTimeoutError('no data for 60 s', { address, bytesReceived }),
+    });
+    const hint = (address: string, tls: string): string =>
+      `hint: ${address} sent not a byte; a TLS server waits for its client to speak first: if it is one, fetch ${tls}\n`;
+    const text = (results: PoemResult[]): string => summary(results, 1, { colors: plain });
+
+    expect(text([quiet('127.0.0.1:8443'), quiet('localhost:9443')])).toBe(
+      'Got 0 poems (0 bytes) in 1.000 s.\n2 failed:\n' +
+        '  127.0.0.1:8443: no data for 60 s\n  localhost:9443: no data for 60 s\n' +
+        hint('127.0.0.1:8443', 'tls:127.0.0.1:8443'),
+    );
+    expect(text([quiet('tcp:[::1]:8443')])).toContain(hint('tcp:[::1]:8443', 'tls:[::1]:8443'));
+    const closed: PoemResult = {
+      status: 'rejected',
+      index: 0,
+      address: 'localhost:8443',
+      reason: new EmptyPoemError('the server closed the connection without sending a poem'),
+    };
+    expect(text([closed])).toContain(hint('localhost:8443', 'tls:localhost:8443'));
+    // Bytes came, or the fetch was over TLS or a UNIX socket already, or it failed otherwise.
+    for (const results of [
+      [quiet('127.0.0.1:8443', 1)],
+      [quiet('tls:127.0.0.1:8443')],
+      [quiet('TLS:127.0.0.1:8443')],
+      [quiet('unix:/tmp/poems.sock')],
+      [failure(0, new ConnectionRefusedError('connection refused'))],
+    ]) {
+      expect(text(results)).not.toContain('hint:');
+    }
   });
 
   it('names the output directory', () => {

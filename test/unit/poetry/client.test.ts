@@ -229,6 +229,7 @@ describe('timeouts', () => {
     expect(errors[0]).toBeInstanceOf(IdleTimeoutError);
     expect((errors[0] as IdleTimeoutError).code).toBe('ERR_IDLE_TIMEOUT');
     expect((errors[0] as IdleTimeoutError).address).toBe(ADDRESS);
+    expect((errors[0] as IdleTimeoutError).bytesReceived).toBe(0);
     expect(transport.aborted).toBe(true);
     expect(protocol.byteLength).toBe(0);
   });
@@ -245,6 +246,7 @@ describe('timeouts', () => {
     expect(errors).toEqual([]);
     reactor.advance(0.1);
     expect(errors[0]).toBeInstanceOf(IdleTimeoutError);
+    expect((errors[0] as IdleTimeoutError).bytesReceived).toBe(5);
     expect(transport.aborted).toBe(true);
     expect(poems).toEqual([]);
   });
