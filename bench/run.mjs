@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The benchmark harness: options, the context each scenario in bench/scenarios/ runs in, and the report.
 // Usage: node bench/run.mjs [--quick] [--runs N] [--only LIST] [--no-python] [--dist DIR]
+//                           [--node-flags "FLAGS"]
 //                           [--scale-sizes LIST] [--update-readme | --readme-from FILE.json]
 //                           [--runtime node|deno|bun|PATH] [--runtimes-table]
 // Exits 1 only when a program crashes or a poem is lost or corrupted; never on timing.
@@ -15,7 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gnuTimeAvailable, killAll } from './lib/processes.mjs';
 import { updateReadme } from './lib/readme.mjs';
@@ -69,6 +70,9 @@ function usage() {
     '                   no Python rows; a run with --runtime is kept for the cross-runtime table',
     '  --runtimes-table rewrite the cross-runtime table in README.md from the runs kept under each',
     '                   runtime (bench/results/runtime-*.json) and exit',
+    '  --node-flags F   run the measured programs (ours and the floors alike) with these flags of',
+    '                   Node\'s and V8\'s, e.g. "--max-semi-space-size=64"; an experiment, never',
+    '                   the README\'s tables',
     '',
     'Start-up is measured under Node 24 too in a full run: $POETRY_BENCH_NODE24 names its binary,',
     'else npm installs node@24 into bench/results/.node24 on first use.',
@@ -92,6 +96,7 @@ function parseOptions(argv) {
   const dist = argument('--dist');
   const scaleSizes = argument('--scale-sizes');
   const runtime = argument('--runtime');
+  const nodeFlags = argument('--node-flags');
   const options = {
     quick: argv.includes('--quick'),
     runs: runs === null ? null : Number(runs),
@@ -104,6 +109,7 @@ function parseOptions(argv) {
     updateReadme: argv.includes('--update-readme'),
     readmeFrom: argument('--readme-from'),
     scaleSizes: scaleSizes === null ? null : scaleSizes.split(',').map(Number),
+    nodeFlags: nodeFlags === null ? [] : nodeFlags.split(/\s+/).filter((flag) => flag !== ''),
   };
   if (options.scaleSizes?.some((n) => !(Number.isInteger(n) && n >= 1))) {
     fatal('--scale-sizes takes positive integers, comma-separated');
@@ -120,6 +126,15 @@ function parseOptions(argv) {
   }
   if (runtime !== null && options.updateReadme) {
     fatal('--update-readme takes a run under the Node running the bench, without --runtime');
+  }
+  if (options.nodeFlags.length && runtime !== null && basename(runtime) !== 'node') {
+    fatal('--node-flags takes a run under Node');
+  }
+  if (options.nodeFlags.some((flag) => !flag.startsWith('--'))) {
+    fatal('--node-flags takes flags, each starting with --');
+  }
+  if (options.nodeFlags.length && options.updateReadme) {
+    fatal('--node-flags is an experiment: its runs never rewrite the README');
   }
   if (options.updateReadme && (options.quick || options.only.length !== NAMES.length)) {
     fatal('--update-readme takes a full run of every scenario (no --quick or --only)');
@@ -287,6 +302,7 @@ async function main() {
     const saved = JSON.parse(readFileSync(options.readmeFrom, 'utf8'));
     const missing = NAMES.filter((name) => !saved.scenariosRun?.includes(name));
     if (missing.length) fatal(`${options.readmeFrom} lacks scenarios: ${missing.join(', ')}`);
+    if (saved.machine?.nodeFlags) fatal(`${options.readmeFrom} ran with --node-flags`);
     updateReadme(README, saved);
     log(`bench: README.md tables rewritten from ${options.readmeFrom}`);
     return;
@@ -296,12 +312,17 @@ async function main() {
     log(`bench: README.md cross-runtime table rewritten from the runs under ${names.join(', ')}`);
     return;
   }
-  const runtime = findRuntime(options.runtime ?? 'node');
-  if (runtime.error) fatal(runtime.error);
+  const found = findRuntime(options.runtime ?? 'node');
+  if (found.error) fatal(found.error);
+  const flags = options.nodeFlags;
+  const runtime = flags.length
+    ? { ...found, argv: (script, ...args) => found.argv(...flags, script, ...args) }
+    : found;
 
   const began = performance.now();
   const info = machine();
   if (options.runtime !== null) info.runtime = runtime.version;
+  if (flags.length) info.nodeFlags = flags.join(' ');
   const context = makeContext(options, runtime, log);
   if (context.node24.available) info.node24 = context.node24.version;
   process.on('exit', context.cleanUp);

@@ -120,7 +120,8 @@ export function targetsTable(scenarios) {
 export function machineLine(m) {
   const node24 = m.node24 ? ` (start-up also under ${m.node24})` : '';
   const runtime = m.runtime ? `, the measured programs under ${m.runtime}` : '';
-  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node.js ${m.node}${node24}${runtime}, load ${m.loadAverage1m} at start`;
+  const flags = m.nodeFlags ? `, the measured programs with ${m.nodeFlags}` : '';
+  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node.js ${m.node}${node24}${runtime}${flags}, load ${m.loadAverage1m} at start`;
 }
 
 /** The report of a run (its results document, as saved in JSON): a heading and both tables. */
