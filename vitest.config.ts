@@ -25,7 +25,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     teardownTimeout: 10_000,
     pool: 'forks',
-    // CI (.ci/run) sums these reports into one closing "tests: N passed, N failed" line.
+    // CI (.ci/run) sums these reports into its closing "N passed, N failed" line.
     ...(process.env.POETRY_TEST_REPORT_DIR && {
       reporters: ['default', 'json'],
       outputFile: {

@@ -48,6 +48,17 @@ const SCENARIOS = {
   transports,
 };
 const NAMES = Object.keys(SCENARIOS);
+/** The options that take a value (the next argument, whatever it starts with) and those that do not. */
+const VALUE_OPTIONS = [
+  '--runs',
+  '--only',
+  '--dist',
+  '--scale-sizes',
+  '--readme-from',
+  '--runtime',
+  '--node-flags',
+];
+const SWITCHES = ['--quick', '--no-python', '--update-readme', '--runtimes-table', '--help'];
 
 // --- options -------------------------------------------------------------------------------
 
@@ -72,7 +83,7 @@ function usage() {
     '                   runtime (bench/results/runtime-*.json) and exit',
     '  --node-flags F   run the measured programs (ours and the floors alike) with these flags of',
     '                   Node\'s and V8\'s, e.g. "--max-semi-space-size=64"; an experiment, never',
-    '                   the README\'s tables',
+    `                   the README's tables; only ${RUNTIME_SCENARIOS.join(', ')} (the default then)`,
     '',
     'Start-up is measured under Node 24 too in a full run: $POETRY_BENCH_NODE24 names its binary,',
     'else npm installs node@24 into bench/results/.node24 on first use.',
@@ -91,16 +102,25 @@ function parseOptions(argv) {
     if (at + 1 >= argv.length) fatal(`${name} takes a value`);
     return argv[at + 1];
   };
+  // Anything else is refused rather than ignored: `--node-flags=--no-opt` would otherwise run
+  // without the flags. A value is skipped, so one that starts with -- is no option.
+  for (let i = 0; i < argv.length; i++) {
+    if (VALUE_OPTIONS.includes(argv[i])) i++;
+    else if (!SWITCHES.includes(argv[i])) fatal(`unknown option '${argv[i]}' (see --help)`);
+  }
   const runs = argument('--runs');
   const only = argument('--only');
   const dist = argument('--dist');
   const scaleSizes = argument('--scale-sizes');
   const runtime = argument('--runtime');
-  const nodeFlags = argument('--node-flags');
+  const nodeFlags = (argument('--node-flags') ?? '').split(/\s+/).filter((flag) => flag !== '');
+  // The scenarios whose measured programs all start through js(): the only ones a runtime, or
+  // Node's flags, reach (the others start ours and the floors with the bench's own Node).
+  const throughJs = runtime !== null || nodeFlags.length > 0;
   const options = {
     quick: argv.includes('--quick'),
     runs: runs === null ? null : Number(runs),
-    only: only === null ? (runtime === null ? NAMES : RUNTIME_SCENARIOS) : only.split(','),
+    only: only === null ? (throughJs ? RUNTIME_SCENARIOS : NAMES) : only.split(','),
     // The Python peer does not change with the runtime: its rows belong to Node's full run.
     python: !argv.includes('--no-python') && runtime === null,
     runtime,
@@ -109,7 +129,7 @@ function parseOptions(argv) {
     updateReadme: argv.includes('--update-readme'),
     readmeFrom: argument('--readme-from'),
     scaleSizes: scaleSizes === null ? null : scaleSizes.split(',').map(Number),
-    nodeFlags: nodeFlags === null ? [] : nodeFlags.split(/\s+/).filter((flag) => flag !== ''),
+    nodeFlags,
   };
   if (options.scaleSizes?.some((n) => !(Number.isInteger(n) && n >= 1))) {
     fatal('--scale-sizes takes positive integers, comma-separated');
@@ -121,8 +141,9 @@ function parseOptions(argv) {
     fatal('--runs takes a positive integer');
   }
   const others = options.only.filter((name) => !RUNTIME_SCENARIOS.includes(name));
-  if (runtime !== null && others.length) {
-    fatal(`--runtime takes only ${RUNTIME_SCENARIOS.join(', ')}, not ${others.join(', ')}`);
+  if (throughJs && others.length) {
+    const option = runtime !== null ? '--runtime' : '--node-flags';
+    fatal(`${option} takes only ${RUNTIME_SCENARIOS.join(', ')}, not ${others.join(', ')}`);
   }
   if (runtime !== null && options.updateReadme) {
     fatal('--update-readme takes a run under the Node running the bench, without --runtime');
@@ -397,7 +418,8 @@ async function main() {
   writeFileSync(join(RESULTS, `${latest}.json`), json);
   writeFileSync(join(RESULTS, `${latest}.md`), report);
   log(`bench: results in bench/results/${latest}.{json,md}`);
-  if (options.runtime !== null && !options.quick) {
+  // A flagged run is an experiment: the cross-runtime table takes only plain runs.
+  if (options.runtime !== null && !options.quick && !flags.length) {
     writeFileSync(runtimeResultsPath(RESULTS, runtime.name), json);
     log(`bench: kept for the cross-runtime table: bench/results/runtime-${runtime.name}.json`);
   }

@@ -138,6 +138,7 @@ export function updateRuntimesTable(readme, resultsDir) {
   for (const name of RUNTIMES) {
     const path = runtimeResultsPath(resultsDir, name);
     if (existsSync(path)) documents[name] = JSON.parse(readFileSync(path, 'utf8'));
+    if (documents[name]?.machine?.nodeFlags) throw new Error(`${path} ran with --node-flags`);
   }
   if (!documents.node) {
     throw new Error(`no run under Node to normalise to: npm run bench -- --runtime node first`);

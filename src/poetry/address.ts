@@ -75,13 +75,17 @@ export function parseAddress(argument: string, defaultHost: string = DEFAULT_HOS
 }
 
 /**
- * `host:port` for TCP (as `formatAddress`), `tls:host:port`, `unix:PATH`: the form every event,
- * error and result of a fetch names it by, and one `parseAddress` reads back as the same endpoint.
+ * `host:port` for TCP (as `formatAddress`; `tcp:host:port` for a host called `tcp`, `tls` or
+ * `unix`), `tls:host:port`, `unix:PATH`: the form every event, error and result of a fetch names
+ * it by, and one `parseAddress` reads back as the same endpoint.
  */
 export function formatEndpoint(endpoint: Endpoint): string {
   if (endpoint.transport === 'unix') return `unix:${endpoint.path}`;
   const address = formatAddress(endpoint.host, endpoint.port);
-  return endpoint.transport === 'tls' ? `tls:${address}` : address;
+  if (endpoint.transport === 'tls') return `tls:${address}`;
+  // A TCP host named like a transport (`tcp:tls:443`) keeps its prefix, or it would read back
+  // as that transport.
+  return TRANSPORT_PREFIX.test(address) ? `tcp:${address}` : address;
 }
 
 /** `text` (all of `argument`, or what follows its transport) as PORT, HOST:PORT or [IPv6]:PORT. */

@@ -154,7 +154,9 @@ describe('summary', () => {
         '  127.0.0.1:8443: no data for 60 s\n  localhost:9443: no data for 60 s\n' +
         hint('127.0.0.1:8443', 'tls:127.0.0.1:8443'),
     );
-    expect(text([quiet('tcp:[::1]:8443')])).toContain(hint('tcp:[::1]:8443', 'tls:[::1]:8443'));
+    expect(text([quiet('[::1]:8443')])).toContain(hint('[::1]:8443', 'tls:[::1]:8443'));
+    // A TCP host called tls is named with its tcp: prefix (formatEndpoint), which the hint drops.
+    expect(text([quiet('tcp:tls:8443')])).toContain(hint('tcp:tls:8443', 'tls:tls:8443'));
     const closed: PoemResult = {
       status: 'rejected',
       index: 0,

@@ -114,6 +114,8 @@ describe('formatEndpoint', () => {
     [{ transport: 'tls', host: '127.0.0.1', port: 443 }, 'tls:127.0.0.1:443'],
     [{ transport: 'tls', host: '::1', port: 443 }, 'tls:[::1]:443'],
     [{ transport: 'unix', path: '/tmp/poems.sock' }, 'unix:/tmp/poems.sock'],
+    [{ host: 'tls', port: 443 }, 'tcp:tls:443'],
+    [{ transport: 'tls', host: 'tcp', port: 443 }, 'tls:tcp:443'],
   ] as const)('names %j as %j', (endpoint, text) => {
     expect(formatEndpoint(endpoint)).toBe(text);
   });
@@ -125,6 +127,9 @@ describe('formatEndpoint', () => {
     'tls:7',
     'tls:[fe80::1%eth0]:22',
     'unix:/tmp/a:b.sock',
+    'tcp:tls:443',
+    'tcp:UNIX:80',
+    'tcp:tcp:80',
   ])('gives a form that parses back to the endpoint %j came to', (argument) => {
     const endpoint = parseAddress(argument);
     expect(parseAddress(formatEndpoint(endpoint))).toEqual(endpoint);
