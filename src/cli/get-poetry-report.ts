@@ -227,7 +227,7 @@ function silentServer(address: string, reason: Error): boolean {
 /** One line after the failures: the silent server may speak TLS, and how to ask it. */
 function tlsHint(address: string): string {
   const tls = `tls:${address.replace(/^tcp:/i, '')}`;
-  return `hint: ${escapeControlCharacters(address)} sent not a byte; a TLS server waits for its client to speak first: if it is one, fetch ${escapeControlCharacters(tls)}\n`;
+  return `hint: ${escapeControlCharacters(address)} sent not a byte; if it is a TLS server (one waits for its client to speak first), fetch ${escapeControlCharacters(tls)}\n`;
 }
 
 function formatSeconds(seconds: number): string {

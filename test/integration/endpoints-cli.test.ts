@@ -93,7 +93,7 @@ describe('get-poetry and poetry-server over TLS', () => {
     expect(result.status).toBe(1);
     expect(stderrLines(result.stderr).slice(-2)).toEqual([
       `  ${plain}: no data for 0.3 s`,
-      `hint: ${plain} sent not a byte; a TLS server waits for its client to speak first: if it is one, fetch ${server.address}`,
+      `hint: ${plain} sent not a byte; if it is a TLS server (one waits for its client to speak first), fetch ${server.address}`,
     ]);
     const retried = await runCli('get-poetry', ['--ca', pem('ca.pem'), server.address]);
     expect(retried.status).toBe(0);

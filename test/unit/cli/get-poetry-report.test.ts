@@ -146,7 +146,7 @@ describe('summary', () => {
       reason: new IdleTimeoutError('no data for 60 s', { address, bytesReceived }),
     });
     const hint = (address: string, tls: string): string =>
-      `hint: ${address} sent not a byte; a TLS server waits for its client to speak first: if it is one, fetch ${tls}\n`;
+      `hint: ${address} sent not a byte; if it is a TLS server (one waits for its client to speak first), fetch ${tls}\n`;
     const text = (results: PoemResult[]): string => summary(results, 1, { colors: plain });
 
     expect(text([quiet('127.0.0.1:8443'), quiet('localhost:9443')])).toBe(
