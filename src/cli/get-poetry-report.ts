@@ -1,7 +1,7 @@
 // What get-poetry prints: the poems with their headers, the JSON document, and the summary.
 
 import { UserCancelledError } from '../internet/errors.js';
-import type { Endpoint } from '../poetry/address.js';
+import { type Endpoint, formatEndpoint, parseAddress } from '../poetry/address.js';
 import { EmptyPoemError, IdleTimeoutError, reasonOf } from '../poetry/errors.js';
 import type { PoemResult } from '../poetry/fetch.js';
 import { type Colors, escapeControlCharacters, formatByteCount } from './terminal.js';
@@ -217,16 +217,27 @@ export function tallySummary(
  * until its stall timeout).
  */
 function silentServer(address: string, reason: Error): boolean {
-  if (/^(tls|unix):/i.test(address)) return false;
-  return (
+  const silent =
     reason instanceof EmptyPoemError ||
-    (reason instanceof IdleTimeoutError && reason.bytesReceived === 0)
-  );
+    (reason instanceof IdleTimeoutError && reason.bytesReceived === 0);
+  return silent && tlsAddress(address) !== undefined;
+}
+
+/** The `tls:` form of plain TCP `address` (a result's label), or undefined for any other. */
+function tlsAddress(address: string): string | undefined {
+  let endpoint: Endpoint;
+  try {
+    endpoint = parseAddress(address);
+  } catch {
+    return undefined;
+  }
+  if (endpoint.transport !== undefined && endpoint.transport !== 'tcp') return undefined;
+  return formatEndpoint({ transport: 'tls', host: endpoint.host, port: endpoint.port });
 }
 
 /** One line after the failures: the silent server may speak TLS, and how to ask it. */
 function tlsHint(address: string): string {
-  const tls = `tls:${address.replace(/^tcp:/i, '')}`;
+  const tls = tlsAddress(address) ?? '';
   return `hint: ${escapeControlCharacters(address)} sent not a byte; if it is a TLS server (one waits for its client to speak first), fetch ${escapeControlCharacters(tls)}\n`;
 }
 
